@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Recurrent neural networks as scikit-learn estimators, trained with skorch."""
+
+from .classifier import RNNClassifier
+from .regressor import RNNRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["RNNClassifier", "RNNRegressor", "__version__"]

@@ -1,0 +1,522 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The shared base of the recurrent estimators.
+
+An estimator here is a plain scikit-learn estimator that builds and owns a
+skorch ``NeuralNet`` in ``fit`` (``net_``). skorch runs the training loop,
+callbacks, history and devices; this module turns user input into padded
+tensors, declares and validates the parameters, and predicts through a plain
+``torch.inference_mode`` loop.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.helper import predefined_split
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils import TransformerTags, check_array, check_random_state
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ._compat import Interval, StrOptions, validate_data
+from .data import (
+    BatchIterator,
+    SequenceDataset,
+    is_ragged,
+    pad_sequences,
+    split_nan_padding,
+)
+from .modules import CELLS, POOLINGS, RecurrentNet
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+# Parameters handed to ``RecurrentNet`` unchanged.
+_MODULE_PARAMS = (
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "pooling",
+    "projection_size",
+)
+
+
+class _SequenceNet(NeuralNet):
+    """skorch net whose loss weighs each sample.
+
+    Batches carry ``(target, sample_weight)`` as their ``y``; the criterion is
+    built with ``reduction="none"`` and the weighted mean is taken here, so that
+    an integer weight acts like repeating the sample.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        target, weight = y_true
+        loss = self.criterion_(y_pred, target)
+        if loss.ndim > 1:
+            loss = loss.mean(dim=tuple(range(1, loss.ndim)))
+        return (loss * weight).sum() / weight.sum()
+
+
+class _BaseRNN(BaseEstimator):
+    """Parameters, input handling, training and inference shared by estimators.
+
+    Subclasses define ``_criterion``, ``_prepare_targets`` and the public
+    prediction methods.
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "head_hidden_sizes": ["array-like"],
+        "projection_size": [None, Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "device": [StrOptions({"cpu", "cuda", "auto"}), str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell: str = "gru",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "last",
+        head_hidden_sizes: tuple[int, ...] = (),
+        projection_size: int | None = None,
+        optimizer: str | type = "adam",
+        lr: float = 0.005,
+        weight_decay: float = 0.0,
+        batch_size: int = 32,
+        max_epochs: int = 100,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        clip_grad_norm: float | None = 1.0,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.head_hidden_sizes = head_hidden_sizes
+        self.projection_size = projection_size
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.clip_grad_norm = clip_grad_norm
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # -- input -------------------------------------------------------------
+
+    def _validate_X(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``X`` as a float32 array ``(n, t, f)`` zero-padded, and lengths.
+
+        ``n_features_in_`` is the number of features per time step for 3-D and
+        variable-length input, and the number of columns for 2-D input (each
+        row a univariate sequence), as scikit-learn's checks expect.
+        """
+        if is_ragged(X):
+            X, lengths = pad_sequences(X)
+            self._check_step_features(X.shape[2], reset=reset, table=False)
+            return X, lengths
+        ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+        if ndim == 2 and (reset or self._table_input):
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=(np.float32, np.float64),
+                ensure_all_finite=False,
+            )
+            X = X[:, :, None]
+            if reset:
+                self._n_step_features = 1
+                self._table_input = True
+        elif ndim in (2, 3):
+            X = check_array(
+                X,
+                allow_nd=True,
+                dtype=(np.float32, np.float64),
+                ensure_all_finite=False,
+                input_name="X",
+            )
+            if X.ndim == 2:
+                X = X[:, :, None]
+            if X.shape[1] == 0:
+                raise ValueError("X has sequences of zero length (0 time steps).")
+            self._check_step_features(X.shape[2], reset=reset, table=False)
+        else:
+            raise ValueError(
+                "X must be 2-D (n_samples, n_timesteps) univariate sequences, 3-D "
+                "(n_samples, n_timesteps, n_features), or a list of 2-D "
+                f"(n_timesteps, n_features) arrays; got an array with {ndim} "
+                "dimension(s)."
+            )
+        X, lengths = split_nan_padding(X)
+        return X.astype(np.float32, copy=False), lengths
+
+    def _check_step_features(self, n_features: int, *, reset: bool, table: bool):
+        if reset:
+            self.n_features_in_ = n_features
+            self._n_step_features = n_features
+            self._table_input = table
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        elif n_features != self._n_step_features:
+            raise ValueError(
+                f"X has {n_features} features per time step, but "
+                f"{type(self).__name__} is expecting {self._n_step_features} "
+                "features per time step as input."
+            )
+
+    def _validate_fit_inputs(self, X, y, sample_weight):
+        X, lengths = self._validate_X(X, reset=True)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        if len(lengths) != len(y):
+            raise ValueError(
+                "Found input variables with inconsistent numbers of samples: "
+                f"X has {len(lengths)} and y has {len(y)}."
+            )
+        sample_weight = _check_sample_weight(sample_weight, lengths, dtype=np.float32)
+        return X, lengths, sample_weight
+
+    # -- training ----------------------------------------------------------
+
+    def _resolve_device(self) -> torch.device:
+        device = self.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            device = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(f"device={self.device!r} is not a valid device.") from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but CUDA is not available on this machine; "
+                "use device='cpu' or 'auto'."
+            )
+        return device
+
+    def _module_params(self, n_outputs: int) -> dict:
+        sizes = np.atleast_1d(np.asarray(self.head_hidden_sizes, dtype=object))
+        if sizes.ndim != 1 or not all(
+            isinstance(s, Integral) and s >= 1 for s in sizes.tolist()
+        ):
+            raise ValueError(
+                "head_hidden_sizes must be a sequence of positive integers, got "
+                f"{self.head_hidden_sizes!r}."
+            )
+        params = {name: getattr(self, name) for name in _MODULE_PARAMS}
+        params["head_hidden_sizes"] = tuple(int(s) for s in sizes.tolist())
+        params["n_features"] = self._n_step_features
+        params["n_outputs"] = n_outputs
+        return params
+
+    def _build_net(self, module_params: dict, device: torch.device) -> NeuralNet:
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = OPTIMIZERS[optimizer]
+        callbacks = [
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                    load_best=self.early_stopping,
+                ),
+            )
+        ]
+        if self.clip_grad_norm is not None:
+            callbacks.append(
+                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
+            )
+        return _SequenceNet(
+            module=RecurrentNet,
+            criterion=self._criterion(),
+            criterion__reduction="none",
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_valid=BatchIterator,
+            train_split=None,
+            callbacks=callbacks,
+            device=device,
+            verbose=self.verbose,
+            **{f"module__{k}": v for k, v in module_params.items()},
+        )
+
+    def _fit_net(self, X, lengths, y, sample_weight, n_outputs, stratify=None):
+        """Build (or, with ``warm_start``, reuse) ``net_`` and train it."""
+        device = self._resolve_device()
+        module_params = self._module_params(n_outputs)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        train_idx = np.arange(len(lengths))
+        valid_ds = None
+        if self.early_stopping:
+            train_idx, valid_idx = train_test_split(
+                train_idx,
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=stratify,
+            )
+            valid_ds = self._dataset(X, lengths, y, sample_weight, valid_idx, device)
+        train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
+
+        warm = self.warm_start and hasattr(self, "net_")
+        if warm and self._fitted_module_params != module_params:
+            raise ValueError(
+                "warm_start=True needs the same architecture and data dimensions as "
+                "the previous fit; call fit with warm_start=False to start over."
+            )
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        # Seed inside fork_rng: reproducible fits without touching the
+        # caller's global torch random state.
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            if not warm:
+                self.net_ = self._build_net(module_params, device)
+                self.net_.initialize()
+                self._fitted_module_params = module_params
+            else:
+                self.net_.max_epochs = self.max_epochs
+                self.net_.verbose = self.verbose
+            net = self.net_
+            net.iterator_train__random_state = np.random.RandomState(seed)
+            net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+            try:
+                net.partial_fit(train_ds)
+            finally:
+                # Neither data nor a random generator stays in the fitted net.
+                net.train_split = None
+                net.iterator_train__random_state = None
+        self.n_iter_ = len(net.history)
+        return self
+
+    @staticmethod
+    def _dataset(X, lengths, y, sample_weight, index, device) -> SequenceDataset:
+        def tensor(a):
+            return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
+
+        return SequenceDataset(
+            tensor(X), tensor(lengths), tensor(y), tensor(sample_weight)
+        )
+
+    # -- inference ---------------------------------------------------------
+
+    def _forward(self, X, *, encode: bool = False) -> np.ndarray:
+        """Run the fitted module over ``X`` and return float32 outputs."""
+        check_is_fitted(self)
+        X, lengths = self._validate_X(X, reset=False)
+        module = self.net_.module_
+        device = next(module.parameters()).device
+        dataset = SequenceDataset(
+            torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
+        )
+        batches = BatchIterator(dataset, self.batch_size)
+        fn = module.encode if encode else module
+        training = module.training
+        module.eval()
+        try:
+            with torch.inference_mode():
+                out = torch.cat([fn(**Xb) for Xb, _ in batches]).float().cpu().numpy()
+        finally:
+            module.train(training)
+        if batches.order is not None:
+            restored = np.empty_like(out)
+            restored[batches.order] = out
+            out = restored
+        return out
+
+    def transform(self, X) -> np.ndarray:
+        """Return the pooled sequence representation learned by the network.
+
+        This is the vector the head reads, so a fitted estimator can serve as
+        a feature extractor ahead of another estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_hidden)
+            ``n_hidden`` is ``hidden_size``, doubled when bidirectional.
+        """
+        return self._forward(X, encode=True).astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # ``transform`` returns the learned representation (float64).
+        tags.transformer_tags = TransformerTags()
+        return tags
+
+
+# Shared parameter documentation, spliced into each estimator's docstring.
+_ARCHITECTURE_DOC = """\
+    cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="gru"
+        Recurrent cell: a simple RNN with tanh or ReLU, an LSTM or a GRU.
+
+    hidden_size : int, default=64
+        Hidden units per direction and layer.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards. Each sequence is
+        reversed within its own length, so padding never reaches a valid step.
+
+    dropout : float, default=0.0
+        Dropout rate between recurrent layers and before the head.
+
+    pooling : {"last", "mean", "max"}, default="last"
+        How per-step outputs become one vector per sequence: the output at the
+        last valid step (both directions' final states when bidirectional), or
+        the mean or maximum over the valid steps.
+
+    head_hidden_sizes : tuple of int, default=()
+        Hidden layers of a ReLU MLP between the pooled vector and the output
+        layer. Empty means a single linear output layer.
+
+    projection_size : int or None, default=None
+        If set, a linear layer with ReLU maps each time step's features to this
+        size before the recurrent stack.
+"""
+
+_TRAINING_DOC = """\
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+default="adam"
+        Optimizer, by name or as a ``torch.optim.Optimizer`` subclass.
+
+    lr : float, default=0.005
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        Weight decay (L2 penalty) passed to the optimizer.
+
+    batch_size : int, default=32
+        Samples per mini-batch, for training and prediction.
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training data.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data, stop
+        when the validation loss stops improving and restore the best weights.
+        When False, training stops once the training loss stops improving.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an improvement.
+
+    clip_grad_norm : float or None, default=1.0
+        Maximum norm of the gradients, clipped before each step to guard
+        against exploding gradients. None turns clipping off.
+
+    device : {"cpu", "cuda", "auto"} or str, default="cpu"
+        Where to train and predict; "auto" takes CUDA when it is available.
+        Any ``torch.device`` string such as "cuda:1" works too.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int gives identical fits on CPU; the caller's global torch
+        random state is left untouched.
+
+    verbose : int, default=0
+        Whether to print a per-epoch log.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the current weights instead of
+        starting from new ones.
+"""
+
+_ATTRIBUTES_DOC = """\
+    n_features_in_ : int
+        Number of features per time step for 3-D and variable-length input.
+        For 2-D input, where each row is one univariate sequence, the number
+        of columns (time steps), as in scikit-learn: 2-D input at ``predict``
+        must then have the same number of columns.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns of a 2-D DataFrame seen in ``fit``. Defined only
+        when those columns are all strings.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch training log.
+
+    n_iter_ : int
+        Number of epochs trained, over all calls to ``fit`` with
+        ``warm_start=True``.
+"""
+
+_INPUT_NOTES = """\
+    ``X`` can be a 3-D array ``(n_samples, n_timesteps, n_features)``; a 2-D
+    array or DataFrame ``(n_samples, n_timesteps)``, each row one univariate
+    sequence (not a feature vector); or variable-length data, either a list of
+    ``(n_timesteps_i, n_features)`` arrays or a 3-D array padded with trailing
+    all-NaN time steps. NaN anywhere else is an error. Sequence length may
+    differ between ``fit`` and ``predict``. Scale the features (for instance
+    with ``StandardScaler`` on 2-D input) for best results.
+"""

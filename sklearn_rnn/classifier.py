@@ -1,0 +1,221 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Recurrent neural network classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._base import (
+    _ARCHITECTURE_DOC,
+    _ATTRIBUTES_DOC,
+    _INPUT_NOTES,
+    _TRAINING_DOC,
+    _BaseRNN,
+)
+from ._compat import StrOptions, _fit_context
+
+__all__ = ["RNNClassifier"]
+
+
+class RNNClassifier(ClassifierMixin, _BaseRNN):
+    __doc__ = f"""Recurrent neural network classifier for sequences.
+
+    A recurrent network (simple RNN, LSTM or GRU; stacked, bidirectional)
+    reads each sequence, pools its outputs over time and classifies the pooled
+    vector. Training runs through skorch with a cross-entropy loss.
+
+    Parameters
+    ----------
+{_ARCHITECTURE_DOC}
+{_TRAINING_DOC}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as ``{{label: weight}}``;
+        "balanced" weighs classes inversely to their frequency.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+{_ATTRIBUTES_DOC}
+    See Also
+    --------
+    RNNRegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : A feed-forward network on vectors.
+
+    Notes
+    -----
+{_INPUT_NOTES}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 10, 2)).astype("float32")
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = RNNClassifier(hidden_size=16, max_epochs=20, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseRNN._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell: str = "gru",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "last",
+        head_hidden_sizes: tuple[int, ...] = (),
+        projection_size: int | None = None,
+        optimizer: str | type = "adam",
+        lr: float = 0.005,
+        weight_decay: float = 0.0,
+        batch_size: int = 32,
+        max_epochs: int = 100,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        clip_grad_norm: float | None = 1.0,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+        class_weight: dict | str | None = None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            head_hidden_sizes=head_hidden_sizes,
+            projection_size=projection_size,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
+
+    @staticmethod
+    def _criterion():
+        return torch.nn.CrossEntropyLoss
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> RNNClassifier:
+        """Train the network on sequences ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences; see Notes of the class for the accepted forms.
+        y : array-like of shape (n_samples,)
+            Class labels, of any type (strings too).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss, multiplied by ``class_weight``.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted classifier.
+        """
+        X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
+        check_classification_targets(y)
+        y = column_or_1d(y, warn=True)
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                f"RNNClassifier supports binary and multiclass targets, got y of "
+                f"type {target_type!r}."
+            )
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "RNNClassifier needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        if self.warm_start and hasattr(self, "classes_"):
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start=True needs the same classes as the previous fit: "
+                    f"got {classes.tolist()}, expected {self.classes_.tolist()}."
+                )
+        self.classes_ = classes
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(
+                self.class_weight, y
+            ).astype(np.float32)
+        return self._fit_net(
+            X,
+            lengths,
+            y_encoded.astype(np.int64),
+            sample_weight,
+            n_outputs=len(classes),
+            stratify=y_encoded,
+        )
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Return class probabilities for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class in the order of ``classes_``; rows sum
+            to one.
+        """
+        logits = self._forward(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        """Return the most probable class of each sequence in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[self._forward(X).argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags

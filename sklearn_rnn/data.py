@@ -1,0 +1,270 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Turning sequence inputs into padded arrays, and serving them in batches.
+
+Two halves: numpy functions that check and pad user data (ragged lists, arrays
+padded with trailing NaN steps), and a torch dataset with a batch iterator that
+serves whole batches by slicing contiguous tensors. The iterator groups
+sequences of similar length and trims each batch to its longest sequence, so
+padding costs little compute; it replaces skorch's per-sample ``Dataset`` and
+``DataLoader`` path, which indexes and collates one sample at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+__all__ = [
+    "BatchIterator",
+    "SequenceDataset",
+    "is_ragged",
+    "pad_sequences",
+    "split_nan_padding",
+]
+
+# Sequences are sorted by length within chunks of this many batches before the
+# batches are shuffled: long enough chunks that batches are nearly uniform in
+# length, short enough that an epoch still mixes the data well.
+_BUCKET_BATCHES = 50
+
+
+def is_ragged(X) -> bool:
+    """Return whether ``X`` is a collection of sequences of different lengths.
+
+    A list, tuple or 1-D object array whose items are arrays (or lists) of not
+    all the same shape is ragged; anything else goes through the usual array
+    validation.
+    """
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return False
+    elif not isinstance(X, (list, tuple)):
+        return False
+    if len(X) == 0:
+        return False
+    shapes = set()
+    for item in X:
+        if isinstance(item, (str, bytes)) or np.ndim(item) == 0:
+            return False
+        shapes.add(np.shape(item))
+    return len(shapes) > 1 or isinstance(X, np.ndarray)
+
+
+def _check_finite(values: np.ndarray, what: str) -> None:
+    if np.isnan(values).any():
+        raise ValueError(
+            f"Input X contains NaN inside {what}. Only trailing time steps that "
+            "are NaN in every feature are read as padding."
+        )
+    if np.isinf(values).any():
+        raise ValueError(f"Input X contains infinity inside {what}.")
+
+
+def pad_sequences(
+    sequences: Sequence, *, dtype=np.float32
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pad a list of sequences into one array, returning it with the lengths.
+
+    Parameters
+    ----------
+    sequences : sequence of array-like
+        Each item is one sequence: shape ``(n_timesteps_i,)`` for univariate
+        data or ``(n_timesteps_i, n_features)``. ``n_features`` must agree.
+    dtype : dtype, default=np.float32
+        Dtype of the padded array.
+
+    Returns
+    -------
+    padded : ndarray of shape (n_samples, max_timesteps, n_features)
+        The sequences, zero-padded at the end.
+    lengths : ndarray of shape (n_samples,), dtype int64
+        Number of valid steps of each sequence.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.data import pad_sequences
+    >>> padded, lengths = pad_sequences([[1.0, 2.0, 3.0], [4.0]])
+    >>> padded.shape, lengths.tolist()
+    ((2, 3, 1), [3, 1])
+    """
+    arrays = []
+    for i, seq in enumerate(sequences):
+        try:
+            arr = np.asarray(seq, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Sequence {i} of X could not be converted to {np.dtype(dtype)}: "
+                f"{exc}"
+            ) from exc
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(
+                "Each sequence of a variable-length X must be 1-D (n_timesteps,) "
+                f"or 2-D (n_timesteps, n_features); sequence {i} has shape "
+                f"{arr.shape}."
+            )
+        if arr.shape[0] == 0:
+            raise ValueError(f"Sequence {i} of X has zero length.")
+        if arrays and arr.shape[1] != arrays[0].shape[1]:
+            raise ValueError(
+                f"All sequences must have the same number of features; sequence "
+                f"0 has {arrays[0].shape[1]} and sequence {i} has {arr.shape[1]}."
+            )
+        if np.issubdtype(arr.dtype, np.floating):
+            _check_finite(arr, f"sequence {i}")
+        arrays.append(arr)
+    if not arrays:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    padded = np.zeros((len(arrays), lengths.max(), arrays[0].shape[1]), dtype=dtype)
+    for i, arr in enumerate(arrays):
+        padded[i, : len(arr)] = arr
+    return padded, lengths
+
+
+def split_nan_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Read trailing all-NaN time steps of a 3-D array as padding.
+
+    This is the convention of tslearn and aeon for variable-length data in one
+    array. NaN anywhere else, and infinity anywhere, raises a ``ValueError``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        Float array; not modified.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        ``X`` with the padding set to zero (a copy only when there is padding).
+    lengths : ndarray of shape (n_samples,), dtype int64
+        Number of valid steps of each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.data import split_nan_padding
+    >>> X = np.array([[[1.0], [2.0]], [[3.0], [np.nan]]])
+    >>> split_nan_padding(X)[1].tolist()
+    [2, 1]
+    """
+    n_samples, n_steps = X.shape[:2]
+    lengths = np.full(n_samples, n_steps, dtype=np.int64)
+    nan = np.isnan(X)
+    if nan.any():
+        step_is_pad = nan.all(axis=2)
+        # A step is padding when it and every later step are all-NaN.
+        trailing = np.flip(np.logical_and.accumulate(np.flip(step_is_pad, 1), 1), 1)
+        lengths = n_steps - trailing.sum(axis=1)
+        if np.any(nan & ~trailing[:, :, None]):
+            _check_finite(X[~trailing], "a sequence")
+        if np.any(lengths == 0):
+            i = int(np.flatnonzero(lengths == 0)[0])
+            raise ValueError(f"Sequence {i} of X has zero length (all NaN).")
+        X = np.where(trailing[:, :, None], 0.0, X).astype(X.dtype, copy=False)
+    if np.isinf(X).any():
+        raise ValueError("Input X contains infinity inside a sequence.")
+    return X, lengths.astype(np.int64)
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Padded sequences, their lengths and optional targets and weights.
+
+    Tensors stay whole (and on one device) so that batches are slices.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n_samples, n_timesteps, n_features)
+        Padded sequences, or ``(n_samples, n_timesteps)`` integer ids.
+    lengths : torch.Tensor of shape (n_samples,)
+        Number of valid steps of each sequence.
+    y : torch.Tensor or None, default=None
+        Targets, first dimension ``n_samples``.
+    sample_weight : torch.Tensor or None, default=None
+        Weight of each sample in the loss.
+    """
+
+    def __init__(self, X, lengths, y=None, sample_weight=None):
+        self.X = X
+        self.lengths = lengths
+        self.y = y
+        self.sample_weight = sample_weight
+        self.equal_lengths = bool((lengths == X.shape[1]).all())
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def batch(self, index) -> tuple[dict, tuple | None]:
+        """Return the batch at ``index`` (a slice or an index tensor)."""
+        lengths = self.lengths[index]
+        X = self.X[index]
+        if not self.equal_lengths:
+            X = X[:, : int(lengths.max())]
+        target = None
+        if self.y is not None:
+            target = (self.y[index], self.sample_weight[index])
+        return {"X": X, "lengths": lengths}, target
+
+    def __getitem__(self, i):
+        return self.batch(slice(i, i + 1))
+
+
+class BatchIterator:
+    """Iterate over a :class:`SequenceDataset` in batches.
+
+    skorch builds one per epoch through ``iterator_train`` and
+    ``iterator_valid``. Batches are slices of the dataset's tensors, trimmed to
+    their longest sequence. When lengths differ, sequences of similar length
+    are batched together; ``order`` then says which samples came in which
+    position, so predictions can be put back in the input order.
+
+    Parameters
+    ----------
+    dataset : SequenceDataset
+        The data.
+    batch_size : int
+        Samples per batch.
+    shuffle : bool, default=False
+        Whether to visit the samples in a new random order each epoch.
+    random_state : numpy.random.RandomState or None, default=None
+        Source of the shuffling order.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.order = self._make_order()
+
+    def _make_order(self) -> np.ndarray | None:
+        n = len(self.dataset)
+        rng = self.random_state or np.random.mtrand._rand
+        if self.dataset.equal_lengths:
+            return rng.permutation(n) if self.shuffle else None
+        lengths = self.dataset.lengths.cpu().numpy()
+        if not self.shuffle:
+            return np.argsort(lengths, kind="stable")
+        order = rng.permutation(n)
+        chunk = self.batch_size * _BUCKET_BATCHES
+        for start in range(0, n, chunk):
+            part = order[start : start + chunk]
+            order[start : start + chunk] = part[np.argsort(lengths[part], kind="stable")]
+        batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
+        return np.concatenate([batches[i] for i in rng.permutation(len(batches))])
+
+    def __len__(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self) -> Iterator:
+        n = len(self.dataset)
+        if self.order is None:
+            for start in range(0, n, self.batch_size):
+                yield self.dataset.batch(slice(start, start + self.batch_size))
+            return
+        order = torch.from_numpy(self.order).to(self.dataset.X.device)
+        for start in range(0, n, self.batch_size):
+            yield self.dataset.batch(order[start : start + self.batch_size])

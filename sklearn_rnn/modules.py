@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""PyTorch modules behind the estimators.
+
+This module only depends on torch: the estimators build these modules through
+skorch, but the modules themselves know nothing of scikit-learn.
+
+All modules take a padded batch ``X`` of shape ``(batch, time, features)`` (or
+``(batch, time)`` integer ids for the embedding path) together with ``lengths``,
+the number of valid steps of each sequence. Padding never changes the result:
+outputs are read at each sequence's last valid step, pooling is masked, and the
+backward direction of a bidirectional layer runs over each sequence reversed
+within its own length.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["RecurrentNet", "CELLS", "POOLINGS"]
+
+CELLS = {
+    "rnn": (nn.RNN, {"nonlinearity": "tanh"}),
+    "rnn_relu": (nn.RNN, {"nonlinearity": "relu"}),
+    "lstm": (nn.LSTM, {}),
+    "gru": (nn.GRU, {}),
+}
+POOLINGS = ("last", "mean", "max")
+
+
+def reverse_within_lengths(X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse the valid steps of each sequence, leaving padding in place.
+
+    The operation is its own inverse, so it also maps the outputs of a run over
+    reversed sequences back to the original time order.
+    """
+    n_steps = X.shape[1]
+    steps = torch.arange(n_steps, device=X.device).unsqueeze(0)
+    last = (lengths.to(X.device) - 1).unsqueeze(1)
+    index = torch.where(steps <= last, last - steps, steps)
+    index = index.view(*index.shape, *([1] * (X.ndim - 2))).expand_as(X)
+    return X.gather(1, index)
+
+
+class _BidirectionalLayer(nn.Module):
+    """One bidirectional recurrent layer that respects sequence lengths.
+
+    ``torch.nn.RNN(bidirectional=True)`` on a padded batch lets the backward
+    direction start on the trailing padding. Packing avoids that but is slow on
+    CPU, so the backward cell runs over sequences reversed within their lengths.
+    """
+
+    def __init__(self, rnn_cls, input_size, hidden_size, **kwargs):
+        super().__init__()
+        self.forward_rnn = rnn_cls(input_size, hidden_size, batch_first=True, **kwargs)
+        self.backward_rnn = rnn_cls(input_size, hidden_size, batch_first=True, **kwargs)
+
+    def forward(self, X, lengths, equal_lengths):
+        out_fwd, _ = self.forward_rnn(X)
+        if equal_lengths:
+            out_bwd, _ = self.backward_rnn(X.flip(1))
+            out_bwd = out_bwd.flip(1)
+        else:
+            out_bwd, _ = self.backward_rnn(reverse_within_lengths(X, lengths))
+            out_bwd = reverse_within_lengths(out_bwd, lengths)
+        return torch.cat([out_fwd, out_bwd], dim=-1)
+
+
+class RecurrentNet(nn.Module):
+    """Embedding or projection, recurrent stack, pooling over time, head.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features per time step. Ignored when ``vocab_size`` is
+        set.
+    n_outputs : int
+        Size of the output layer (classes or regression targets).
+    cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="gru"
+        Recurrent cell.
+    hidden_size : int, default=64
+        Hidden units per direction and layer.
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards.
+    dropout : float, default=0.0
+        Dropout between recurrent layers and before the head.
+    pooling : {"last", "mean", "max"}, default="last"
+        How the per-step outputs become one vector per sequence: the output at
+        the last valid step (for a bidirectional network, the final states of
+        both directions), or the mean or maximum over valid steps.
+    head_hidden_sizes : tuple of int, default=()
+        Hidden layers of a ReLU MLP between the pooled vector and the output.
+    projection_size : int or None, default=None
+        If set, a linear layer with ReLU maps the inputs to this size first.
+    vocab_size : int or None, default=None
+        If set, inputs are integer ids and go through an ``nn.Embedding`` with
+        padding id 0.
+    embedding_dim : int, default=64
+        Size of the embedding vectors when ``vocab_size`` is set.
+    """
+
+    def __init__(
+        self,
+        n_features: int = 1,
+        n_outputs: int = 1,
+        *,
+        cell: str = "gru",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "last",
+        head_hidden_sizes: tuple[int, ...] = (),
+        projection_size: int | None = None,
+        vocab_size: int | None = None,
+        embedding_dim: int = 64,
+    ):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}.")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+        self.pooling = pooling
+        self.bidirectional = bidirectional
+
+        if vocab_size is not None:
+            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            input_size = embedding_dim
+        else:
+            self.embedding = None
+            input_size = n_features
+        if projection_size is not None:
+            self.projection = nn.Sequential(
+                nn.Linear(input_size, projection_size), nn.ReLU()
+            )
+            input_size = projection_size
+        else:
+            self.projection = None
+
+        rnn_cls, cell_kwargs = CELLS[cell]
+        if bidirectional:
+            self.layers = nn.ModuleList(
+                _BidirectionalLayer(
+                    rnn_cls,
+                    input_size if i == 0 else 2 * hidden_size,
+                    hidden_size,
+                    **cell_kwargs,
+                )
+                for i in range(num_layers)
+            )
+            self.rnn = None
+        else:
+            # One fused multi-layer module is faster, and trailing padding
+            # cannot reach a valid step when reading forwards only.
+            self.rnn = rnn_cls(
+                input_size,
+                hidden_size,
+                num_layers=num_layers,
+                dropout=dropout if num_layers > 1 else 0.0,
+                batch_first=True,
+                **cell_kwargs,
+            )
+            self.layers = None
+        self.dropout = nn.Dropout(dropout)
+        self.output_size = hidden_size * (2 if bidirectional else 1)
+
+        head = []
+        size = self.output_size
+        for width in head_hidden_sizes:
+            head += [nn.Linear(size, width), nn.ReLU()]
+            size = width
+        head.append(nn.Linear(size, n_outputs))
+        self.head = nn.Sequential(*head)
+
+    def _recurrent(self, X, lengths, equal_lengths):
+        if self.rnn is not None:
+            out, _ = self.rnn(X)
+            return out
+        for i, layer in enumerate(self.layers):
+            if i > 0:
+                X = self.dropout(X)
+            X = layer(X, lengths, equal_lengths)
+        return X
+
+    def encode(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Return the pooled representation, shape ``(batch, output_size)``."""
+        if self.embedding is not None:
+            X = self.embedding(X)
+        if self.projection is not None:
+            X = self.projection(X)
+        n_steps = X.shape[1]
+        lengths = lengths.to(X.device)
+        # Fixed-length batches (the common case) skip the gathers and masks.
+        equal_lengths = bool((lengths == n_steps).all())
+        out = self._recurrent(X, lengths, equal_lengths)
+
+        if self.pooling == "last":
+            if equal_lengths:
+                last = out[:, -1]
+            else:
+                index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, out.shape[-1])
+                last = out.gather(1, index).squeeze(1)
+            if self.bidirectional:
+                # The backward direction ends its pass at step 0.
+                half = out.shape[-1] // 2
+                return torch.cat([last[:, :half], out[:, 0, half:]], dim=-1)
+            return last
+        if equal_lengths:
+            return out.mean(1) if self.pooling == "mean" else out.amax(1)
+        mask = (
+            torch.arange(n_steps, device=out.device).unsqueeze(0)
+            < lengths.unsqueeze(1)
+        ).unsqueeze(-1)
+        if self.pooling == "mean":
+            summed = out.masked_fill(~mask, 0.0).sum(1)
+            return summed / lengths.unsqueeze(1).to(out.dtype)
+        return out.masked_fill(~mask, float("-inf")).amax(1)
+
+    def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.encode(X, lengths)))

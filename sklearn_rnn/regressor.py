@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Recurrent neural network regressor."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+from sklearn.utils import check_array
+
+from ._base import (
+    _ARCHITECTURE_DOC,
+    _ATTRIBUTES_DOC,
+    _INPUT_NOTES,
+    _TRAINING_DOC,
+    _BaseRNN,
+)
+from ._compat import _fit_context
+
+__all__ = ["RNNRegressor"]
+
+
+class RNNRegressor(RegressorMixin, _BaseRNN):
+    __doc__ = f"""Recurrent neural network regressor for sequences.
+
+    A recurrent network (simple RNN, LSTM or GRU; stacked, bidirectional)
+    reads each sequence, pools its outputs over time and maps the pooled vector
+    to one or several targets. Training runs through skorch with a squared
+    error loss on standardized targets, so targets on any scale train with the
+    default learning rate; predictions are on the original scale.
+
+    Parameters
+    ----------
+{_ARCHITECTURE_DOC}
+{_TRAINING_DOC}
+    Attributes
+    ----------
+{_ATTRIBUTES_DOC}
+    See Also
+    --------
+    RNNClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : A feed-forward network on vectors.
+
+    Notes
+    -----
+{_INPUT_NOTES}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(60, 10, 2)).astype("float32")
+    >>> y = 100 * X[:, -3:, 0].sum(axis=1)
+    >>> reg = RNNRegressor(hidden_size=16, max_epochs=30, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.8
+    True
+    >>> reg.predict(X[:2]).dtype
+    dtype('float64')
+    """
+
+    @staticmethod
+    def _criterion():
+        return torch.nn.MSELoss
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> RNNRegressor:
+        """Train the network on sequences ``X`` with targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences; see Notes of the class for the accepted forms.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted regressor.
+        """
+        X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+        y_2d = y.reshape(len(y), -1)
+        if not (self.warm_start and hasattr(self, "_y_mean")):
+            self._y_mean = y_2d.mean(axis=0)
+            scale = y_2d.std(axis=0)
+            self._y_scale = np.where(scale > 0, scale, 1.0)
+        self._y_ndim = y.ndim
+        y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
+        return self._fit_net(X, lengths, y_scaled, sample_weight, y_2d.shape[1])
+
+    def predict(self, X) -> np.ndarray:
+        """Predict targets for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions in float64, with the shape of ``y`` in ``fit``.
+        """
+        out = self._forward(X).astype(np.float64) * self._y_scale + self._y_mean
+        return out.ravel() if self._y_ndim == 1 else out
