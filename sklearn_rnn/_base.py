@@ -14,19 +14,24 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, GradientNormClipping
-from skorch.helper import predefined_split
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import TransformerTags, check_array, check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+)
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.helper import predefined_split
 
 from ._compat import Interval, StrOptions, validate_data
 from .data import (
     BatchIterator,
     SequenceDataset,
     is_ragged,
+    pad_rows,
     pad_sequences,
     split_nan_padding,
 )
@@ -161,7 +166,10 @@ class _BaseRNN(BaseEstimator):
             X, lengths = pad_sequences(X)
             self._check_step_features(X.shape[2], reset=reset, table=False)
             return X, lengths
-        ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+        ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
+        if ndim < 2:
+            # scikit-learn's own message, which tells how to reshape.
+            check_array(X, input_name="X")
         if ndim == 2 and (reset or self._table_input):
             X = validate_data(
                 self,
@@ -218,11 +226,7 @@ class _BaseRNN(BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        if len(lengths) != len(y):
-            raise ValueError(
-                "Found input variables with inconsistent numbers of samples: "
-                f"X has {len(lengths)} and y has {len(y)}."
-            )
+        check_consistent_length(lengths, y)
         sample_weight = _check_sample_weight(sample_weight, lengths, dtype=np.float32)
         return X, lengths, sample_weight
 
@@ -372,7 +376,11 @@ class _BaseRNN(BaseEstimator):
         module.eval()
         try:
             with torch.inference_mode():
-                out = torch.cat([fn(**Xb) for Xb, _ in batches]).float().cpu().numpy()
+                out = [
+                    fn(**pad_rows(Xb, self.batch_size))[: len(Xb["X"])]
+                    for Xb, _ in batches
+                ]
+            out = torch.cat(out).float().cpu().numpy()
         finally:
             module.train(training)
         if batches.order is not None:
@@ -398,6 +406,25 @@ class _BaseRNN(BaseEstimator):
             ``n_hidden`` is ``hidden_size``, doubled when bidirectional.
         """
         return self._forward(X, encode=True).astype(np.float64)
+
+    def fit_transform(self, X, y, **fit_params) -> np.ndarray:
+        """Fit the network, then return the representation of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        **fit_params : dict
+            Passed to ``fit`` (``sample_weight``).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_hidden)
+            Same as ``fit(X, y, **fit_params).transform(X)``.
+        """
+        return self.fit(X, y, **fit_params).transform(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -213,7 +213,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[self._forward(X).argmax(axis=1)]
+        scores = self._forward(X)
+        return self.classes_[scores.argmax(axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -18,6 +18,7 @@ import torch
 
 __all__ = [
     "BatchIterator",
+    "pad_rows",
     "SequenceDataset",
     "is_ragged",
     "pad_sequences",
@@ -95,8 +96,7 @@ def pad_sequences(
             arr = np.asarray(seq, dtype=dtype)
         except (TypeError, ValueError) as exc:
             raise ValueError(
-                f"Sequence {i} of X could not be converted to {np.dtype(dtype)}: "
-                f"{exc}"
+                f"Sequence {i} of X could not be converted to {np.dtype(dtype)}: {exc}"
             ) from exc
         if arr.ndim == 1:
             arr = arr[:, None]
@@ -117,7 +117,9 @@ def pad_sequences(
             _check_finite(arr, f"sequence {i}")
         arrays.append(arr)
     if not arrays:
-        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        raise ValueError(
+            "Found array with 0 sample(s) while a minimum of 1 is required."
+        )
     lengths = np.array([len(a) for a in arrays], dtype=np.int64)
     padded = np.zeros((len(arrays), lengths.max(), arrays[0].shape[1]), dtype=dtype)
     for i, arr in enumerate(arrays):
@@ -168,6 +170,22 @@ def split_nan_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if np.isinf(X).any():
         raise ValueError("Input X contains infinity inside a sequence.")
     return X, lengths.astype(np.int64)
+
+
+def pad_rows(batch: dict, n_rows: int) -> dict:
+    """Append dummy sequences (zeros, length 1) to a batch up to ``n_rows``.
+
+    Matrix products in float32 can differ in the last bits with the number of
+    rows, so inference pads every batch to the same size: a sequence then gets
+    bit-identical outputs whatever it is batched with.
+    """
+    X, lengths = batch["X"], batch["lengths"]
+    extra = n_rows - len(X)
+    if extra <= 0:
+        return batch
+    X = torch.cat([X, X.new_zeros((extra, *X.shape[1:]))])
+    lengths = torch.cat([lengths, lengths.new_ones(extra)])
+    return {"X": X, "lengths": lengths}
 
 
 class SequenceDataset(torch.utils.data.Dataset):
@@ -252,7 +270,9 @@ class BatchIterator:
         chunk = self.batch_size * _BUCKET_BATCHES
         for start in range(0, n, chunk):
             part = order[start : start + chunk]
-            order[start : start + chunk] = part[np.argsort(lengths[part], kind="stable")]
+            order[start : start + chunk] = part[
+                np.argsort(lengths[part], kind="stable")
+            ]
         batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
         return np.concatenate([batches[i] for i in rng.permutation(len(batches))])
 

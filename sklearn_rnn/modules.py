@@ -210,8 +210,7 @@ class RecurrentNet(nn.Module):
         if equal_lengths:
             return out.mean(1) if self.pooling == "mean" else out.amax(1)
         mask = (
-            torch.arange(n_steps, device=out.device).unsqueeze(0)
-            < lengths.unsqueeze(1)
+            torch.arange(n_steps, device=out.device).unsqueeze(0) < lengths.unsqueeze(1)
         ).unsqueeze(-1)
         if self.pooling == "mean":
             summed = out.masked_fill(~mask, 0.0).sum(1)

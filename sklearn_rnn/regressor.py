@@ -86,9 +86,12 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
         y_2d = y.reshape(len(y), -1)
         if not (self.warm_start and hasattr(self, "_y_mean")):
-            self._y_mean = y_2d.mean(axis=0)
-            scale = y_2d.std(axis=0)
-            self._y_scale = np.where(scale > 0, scale, 1.0)
+            # Weighted, so that a weight of k acts like k copies of a sample.
+            self._y_mean = np.average(y_2d, axis=0, weights=sample_weight)
+            variance = np.average(
+                (y_2d - self._y_mean) ** 2, axis=0, weights=sample_weight
+            )
+            self._y_scale = np.where(variance > 0, np.sqrt(variance), 1.0)
         self._y_ndim = y.ndim
         y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
         return self._fit_net(X, lengths, y_scaled, sample_weight, y_2d.shape[1])
@@ -108,3 +111,8 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         """
         out = self._forward(X).astype(np.float64) * self._y_scale + self._y_mean
         return out.ravel() if self._y_ndim == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

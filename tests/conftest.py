@@ -15,7 +15,7 @@ CHEAP_PARAMS = {
     "hidden_size": 8,
     "max_epochs": 40,
     "lr": 0.02,
-    "batch_size": 256,
+    "batch_size": 32,
     "random_state": 0,
 }
 

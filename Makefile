@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Set-up and the two everyday jobs. Each target creates the virtual
+# environment and installs what it needs, so it works on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of PyTorch; any other torch request pulls the CUDA packages.
+TORCH ?= torch==2.13.0
+
+.PHONY: install quickstart test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[test,examples]"
+
+quickstart: install
+	$(BIN)/python examples/quickstart.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_fit_predict.py
