@@ -3,7 +3,8 @@
 
 from .classifier import RNNClassifier
 from .regressor import RNNRegressor
+from .text import TextTokenizer
 
 __version__ = "0.1.0"
 
-__all__ = ["RNNClassifier", "RNNRegressor", "__version__"]
+__all__ = ["RNNClassifier", "RNNRegressor", "TextTokenizer", "__version__"]

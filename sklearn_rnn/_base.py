@@ -28,8 +28,10 @@ from skorch.helper import predefined_split
 
 from ._compat import Interval, StrOptions, validate_data
 from .data import (
+    OOV_ID,
     BatchIterator,
     SequenceDataset,
+    compact_ids,
     is_ragged,
     pad_rows,
     pad_sequences,
@@ -88,6 +90,10 @@ class _BaseRNN(BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": ["array-like"],
         "projection_size": [None, Interval(Integral, 1, None, closed="left")],
+        "token_ids": [StrOptions({"auto"}), "boolean"],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "pretrained_embeddings": [None, "array-like"],
+        "freeze_embeddings": ["boolean"],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -115,6 +121,10 @@ class _BaseRNN(BaseEstimator):
         pooling: str = "last",
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
+        token_ids: str | bool = "auto",
+        embedding_dim: int = 64,
+        pretrained_embeddings=None,
+        freeze_embeddings: bool = False,
         optimizer: str | type = "adam",
         lr: float = 0.005,
         weight_decay: float = 0.0,
@@ -138,6 +148,10 @@ class _BaseRNN(BaseEstimator):
         self.pooling = pooling
         self.head_hidden_sizes = head_hidden_sizes
         self.projection_size = projection_size
+        self.token_ids = token_ids
+        self.embedding_dim = embedding_dim
+        self.pretrained_embeddings = pretrained_embeddings
+        self.freeze_embeddings = freeze_embeddings
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
@@ -156,32 +170,36 @@ class _BaseRNN(BaseEstimator):
     # -- input -------------------------------------------------------------
 
     def _validate_X(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``X`` as a float32 array ``(n, t, f)`` zero-padded, and lengths.
+        """Return ``X`` padded, and the sequence lengths.
 
-        ``n_features_in_`` is the number of features per time step for 3-D and
-        variable-length input, and the number of columns for 2-D input (each
-        row a univariate sequence), as scikit-learn's checks expect.
+        Numeric input becomes float32 ``(n, t, f)``; token ids become int64
+        ``(n, t)``. ``n_features_in_`` is the number of features per time step
+        for 3-D and variable-length input, 1 for token ids, and the number of
+        columns for 2-D numeric input (each row a univariate sequence), as
+        scikit-learn's checks expect.
         """
+        kind = self._input_kind(X) if reset else self._fitted_kind
+        if kind == "ids":
+            return self._validate_ids(X, reset=reset)
         if is_ragged(X):
             X, lengths = pad_sequences(X)
-            self._check_step_features(X.shape[2], reset=reset, table=False)
+            self._check_step_features(X.shape[2], reset=reset, kind="sequences")
             return X, lengths
         ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
         if ndim < 2:
             # scikit-learn's own message, which tells how to reshape.
             check_array(X, input_name="X")
-        if ndim == 2 and (reset or self._table_input):
+        if ndim == 2 and kind == "table":
             X = validate_data(
                 self,
                 X,
                 reset=reset,
                 dtype=(np.float32, np.float64),
                 ensure_all_finite=False,
-            )
-            X = X[:, :, None]
+            )[:, :, None]
             if reset:
                 self._n_step_features = 1
-                self._table_input = True
+                self._fitted_kind = "table"
         elif ndim in (2, 3):
             X = check_array(
                 X,
@@ -194,7 +212,7 @@ class _BaseRNN(BaseEstimator):
                 X = X[:, :, None]
             if X.shape[1] == 0:
                 raise ValueError("X has sequences of zero length (0 time steps).")
-            self._check_step_features(X.shape[2], reset=reset, table=False)
+            self._check_step_features(X.shape[2], reset=reset, kind="sequences")
         else:
             raise ValueError(
                 "X must be 2-D (n_samples, n_timesteps) univariate sequences, 3-D "
@@ -205,11 +223,71 @@ class _BaseRNN(BaseEstimator):
         X, lengths = split_nan_padding(X)
         return X.astype(np.float32, copy=False), lengths
 
-    def _check_step_features(self, n_features: int, *, reset: bool, table: bool):
+    def _input_kind(self, X) -> str:
+        """Tell token ids ("ids") from 2-D numeric ("table") or other sequences."""
+        if self.token_ids is True or self.pretrained_embeddings is not None:
+            return "ids"
+        if is_ragged(X):
+            first = np.asarray(X[0])
+            if self.token_ids == "auto" and first.dtype.kind in "iu":
+                return "ids"
+            return "sequences"
+        dtypes = getattr(X, "dtypes", None)
+        if dtypes is not None:  # a DataFrame: no conversion just to look
+            integer = all(np.dtype(d).kind in "iu" for d in dtypes)
+            ndim = 2
+        else:
+            arr = X if hasattr(X, "dtype") else np.asarray(X)
+            integer, ndim = arr.dtype.kind in "iu", arr.ndim
+        if self.token_ids == "auto" and integer and ndim == 2:
+            return "ids"
+        return "table" if ndim == 2 else "sequences"
+
+    def _validate_ids(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        if is_ragged(X):
+            ids, _ = pad_sequences(X, dtype=np.int64)
+            if ids.shape[2] != 1:
+                raise ValueError(
+                    "Token ids must be one id per time step; got sequences with "
+                    f"{ids.shape[2]} features."
+                )
+            ids = ids[:, :, 0]
+        else:
+            ids = check_array(X, dtype=None, input_name="X")
+            if ids.dtype.kind not in "iu":
+                if not np.array_equal(ids, np.round(ids)):
+                    raise ValueError(
+                        "Token ids must be integers; X holds non-integer values. "
+                        "Set token_ids=False to read integer X as numbers."
+                    )
+            ids = ids.astype(np.int64)
+        if (ids < 0).any():
+            raise ValueError("Token ids must be non-negative; X holds negative ids.")
+        if reset:
+            self.n_features_in_ = 1
+            self._n_step_features = 1
+            self._fitted_kind = "ids"
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            if self.pretrained_embeddings is not None:
+                self.vocab_size_ = len(self.pretrained_embeddings)
+                if ids.max() >= self.vocab_size_:
+                    raise ValueError(
+                        f"X holds token id {ids.max()}, outside the "
+                        f"{self.vocab_size_} rows of pretrained_embeddings."
+                    )
+            else:
+                self.vocab_size_ = max(int(ids.max()) + 1, OOV_ID + 1)
+        else:
+            # Ids never seen in fit have no trained vector: read them as unknown.
+            ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
+        return compact_ids(ids)
+
+    def _check_step_features(self, n_features: int, *, reset: bool, kind: str):
         if reset:
             self.n_features_in_ = n_features
             self._n_step_features = n_features
-            self._table_input = table
+            self._fitted_kind = kind
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
         elif n_features != self._n_step_features:
@@ -260,6 +338,18 @@ class _BaseRNN(BaseEstimator):
         params["head_hidden_sizes"] = tuple(int(s) for s in sizes.tolist())
         params["n_features"] = self._n_step_features
         params["n_outputs"] = n_outputs
+        if self._fitted_kind == "ids":
+            params["vocab_size"] = self.vocab_size_
+            params["embedding_dim"] = self.embedding_dim
+            params["freeze_embeddings"] = self.freeze_embeddings
+            if self.pretrained_embeddings is not None:
+                weights = check_array(
+                    self.pretrained_embeddings,
+                    dtype=np.float32,
+                    input_name="pretrained_embeddings",
+                )
+                params["embedding_dim"] = weights.shape[1]
+                params["pretrained_embeddings"] = weights
         return params
 
     def _build_net(self, module_params: dict, device: torch.device) -> NeuralNet:
@@ -321,7 +411,11 @@ class _BaseRNN(BaseEstimator):
         train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
 
         warm = self.warm_start and hasattr(self, "net_")
-        if warm and self._fitted_module_params != module_params:
+        # The architecture, without the (large) initial embedding vectors.
+        architecture = {
+            k: v for k, v in module_params.items() if k != "pretrained_embeddings"
+        }
+        if warm and self._fitted_architecture != architecture:
             raise ValueError(
                 "warm_start=True needs the same architecture and data dimensions as "
                 "the previous fit; call fit with warm_start=False to start over."
@@ -334,7 +428,7 @@ class _BaseRNN(BaseEstimator):
             if not warm:
                 self.net_ = self._build_net(module_params, device)
                 self.net_.initialize()
-                self._fitted_module_params = module_params
+                self._fitted_architecture = architecture
             else:
                 self.net_.max_epochs = self.max_epochs
                 self.net_.verbose = self.verbose
@@ -432,118 +526,3 @@ class _BaseRNN(BaseEstimator):
         # ``transform`` returns the learned representation (float64).
         tags.transformer_tags = TransformerTags()
         return tags
-
-
-# Shared parameter documentation, spliced into each estimator's docstring.
-_ARCHITECTURE_DOC = """\
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="gru"
-        Recurrent cell: a simple RNN with tanh or ReLU, an LSTM or a GRU.
-
-    hidden_size : int, default=64
-        Hidden units per direction and layer.
-
-    num_layers : int, default=1
-        Number of stacked recurrent layers.
-
-    bidirectional : bool, default=False
-        Whether each layer also reads the sequences backwards. Each sequence is
-        reversed within its own length, so padding never reaches a valid step.
-
-    dropout : float, default=0.0
-        Dropout rate between recurrent layers and before the head.
-
-    pooling : {"last", "mean", "max"}, default="last"
-        How per-step outputs become one vector per sequence: the output at the
-        last valid step (both directions' final states when bidirectional), or
-        the mean or maximum over the valid steps.
-
-    head_hidden_sizes : tuple of int, default=()
-        Hidden layers of a ReLU MLP between the pooled vector and the output
-        layer. Empty means a single linear output layer.
-
-    projection_size : int or None, default=None
-        If set, a linear layer with ReLU maps each time step's features to this
-        size before the recurrent stack.
-"""
-
-_TRAINING_DOC = """\
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
-default="adam"
-        Optimizer, by name or as a ``torch.optim.Optimizer`` subclass.
-
-    lr : float, default=0.005
-        Learning rate.
-
-    weight_decay : float, default=0.0
-        Weight decay (L2 penalty) passed to the optimizer.
-
-    batch_size : int, default=32
-        Samples per mini-batch, for training and prediction.
-
-    max_epochs : int, default=100
-        Maximum number of passes over the training data.
-
-    early_stopping : bool, default=False
-        Whether to hold out ``validation_fraction`` of the training data, stop
-        when the validation loss stops improving and restore the best weights.
-        When False, training stops once the training loss stops improving.
-
-    validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
-
-    n_iter_no_change : int, default=10
-        Epochs without an improvement of at least ``tol`` before stopping.
-
-    tol : float, default=1e-4
-        Smallest decrease of the monitored loss that counts as an improvement.
-
-    clip_grad_norm : float or None, default=1.0
-        Maximum norm of the gradients, clipped before each step to guard
-        against exploding gradients. None turns clipping off.
-
-    device : {"cpu", "cuda", "auto"} or str, default="cpu"
-        Where to train and predict; "auto" takes CUDA when it is available.
-        Any ``torch.device`` string such as "cuda:1" works too.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation
-        split. An int gives identical fits on CPU; the caller's global torch
-        random state is left untouched.
-
-    verbose : int, default=0
-        Whether to print a per-epoch log.
-
-    warm_start : bool, default=False
-        When True, ``fit`` continues training the current weights instead of
-        starting from new ones.
-"""
-
-_ATTRIBUTES_DOC = """\
-    n_features_in_ : int
-        Number of features per time step for 3-D and variable-length input.
-        For 2-D input, where each row is one univariate sequence, the number
-        of columns (time steps), as in scikit-learn: 2-D input at ``predict``
-        must then have the same number of columns.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the columns of a 2-D DataFrame seen in ``fit``. Defined only
-        when those columns are all strings.
-
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch module and
-        ``net_.history`` the per-epoch training log.
-
-    n_iter_ : int
-        Number of epochs trained, over all calls to ``fit`` with
-        ``warm_start=True``.
-"""
-
-_INPUT_NOTES = """\
-    ``X`` can be a 3-D array ``(n_samples, n_timesteps, n_features)``; a 2-D
-    array or DataFrame ``(n_samples, n_timesteps)``, each row one univariate
-    sequence (not a feature vector); or variable-length data, either a list of
-    ``(n_timesteps_i, n_features)`` arrays or a 3-D array padded with trailing
-    all-NaN time steps. NaN anywhere else is an error. Sequence length may
-    differ between ``fit`` and ``predict``. Scale the features (for instance
-    with ``StandardScaler`` on 2-D input) for best results.
-"""

@@ -10,14 +10,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import (
-    _ARCHITECTURE_DOC,
-    _ATTRIBUTES_DOC,
-    _INPUT_NOTES,
-    _TRAINING_DOC,
-    _BaseRNN,
-)
+from ._base import _BaseRNN
 from ._compat import StrOptions, _fit_context
+from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 
 __all__ = ["RNNClassifier"]
 
@@ -81,6 +76,10 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         pooling: str = "last",
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
+        token_ids: str | bool = "auto",
+        embedding_dim: int = 64,
+        pretrained_embeddings=None,
+        freeze_embeddings: bool = False,
         optimizer: str | type = "adam",
         lr: float = 0.005,
         weight_decay: float = 0.0,
@@ -106,6 +105,10 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             pooling=pooling,
             head_hidden_sizes=head_hidden_sizes,
             projection_size=projection_size,
+            token_ids=token_ids,
+            embedding_dim=embedding_dim,
+            pretrained_embeddings=pretrained_embeddings,
+            freeze_embeddings=freeze_embeddings,
             optimizer=optimizer,
             lr=lr,
             weight_decay=weight_decay,

@@ -17,13 +17,20 @@ import numpy as np
 import torch
 
 __all__ = [
+    "OOV_ID",
+    "PAD_ID",
     "BatchIterator",
+    "compact_ids",
     "pad_rows",
     "SequenceDataset",
     "is_ragged",
     "pad_sequences",
     "split_nan_padding",
 ]
+
+# Reserved token ids: padding, and tokens outside the vocabulary.
+PAD_ID = 0
+OOV_ID = 1
 
 # Sequences are sorted by length within chunks of this many batches before the
 # batches are shuffled: long enough chunks that batches are nearly uniform in
@@ -125,6 +132,43 @@ def pad_sequences(
     for i, arr in enumerate(arrays):
         padded[i, : len(arr)] = arr
     return padded, lengths
+
+
+def compact_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Move the padding ids (0) of each row to the end, returning the lengths.
+
+    Rows padded before or after their tokens become the same post-padded row.
+    A row with no tokens keeps one padding step (length 1): it carries no
+    information, but every sequence needs a step to read.
+
+    Parameters
+    ----------
+    ids : ndarray of shape (n_samples, n_timesteps), dtype int64
+        Token ids, 0 for padding; not modified.
+
+    Returns
+    -------
+    ids : ndarray of shape (n_samples, n_timesteps)
+        The tokens of each row first, in their order, then the padding.
+    lengths : ndarray of shape (n_samples,), dtype int64
+        Number of tokens of each row (at least 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.data import compact_ids
+    >>> ids, lengths = compact_ids(np.array([[0, 0, 5, 7], [4, 0, 0, 0]]))
+    >>> ids.tolist(), lengths.tolist()
+    ([[5, 7, 0, 0], [4, 0, 0, 0]], [2, 1])
+    """
+    is_pad = ids == PAD_ID
+    if is_pad.any():
+        order = np.argsort(is_pad, axis=1, kind="stable")
+        ids = np.take_along_axis(ids, order, axis=1)
+    lengths = np.maximum((~is_pad).sum(axis=1), 1).astype(np.int64)
+    if ids.shape[1] == 0:
+        ids = np.zeros((len(ids), 1), dtype=ids.dtype)
+    return ids, lengths
 
 
 def split_nan_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -99,6 +99,11 @@ class RecurrentNet(nn.Module):
         padding id 0.
     embedding_dim : int, default=64
         Size of the embedding vectors when ``vocab_size`` is set.
+    pretrained_embeddings : array-like of shape (vocab_size, embedding_dim), \
+default=None
+        Initial embedding vectors; row 0 (padding) is zeroed.
+    freeze_embeddings : bool, default=False
+        Whether the embedding vectors stay fixed during training.
     """
 
     def __init__(
@@ -116,6 +121,8 @@ class RecurrentNet(nn.Module):
         projection_size: int | None = None,
         vocab_size: int | None = None,
         embedding_dim: int = 64,
+        pretrained_embeddings=None,
+        freeze_embeddings: bool = False,
     ):
         super().__init__()
         if cell not in CELLS:
@@ -126,7 +133,15 @@ class RecurrentNet(nn.Module):
         self.bidirectional = bidirectional
 
         if vocab_size is not None:
+            if pretrained_embeddings is not None:
+                weights = torch.as_tensor(pretrained_embeddings, dtype=torch.float32)
+                vocab_size, embedding_dim = weights.shape
             self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+            if pretrained_embeddings is not None:
+                with torch.no_grad():
+                    self.embedding.weight.copy_(weights)
+                    self.embedding.weight[0] = 0.0
+            self.embedding.weight.requires_grad_(not freeze_embeddings)
             input_size = embedding_dim
         else:
             self.embedding = None

@@ -8,14 +8,9 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils import check_array
 
-from ._base import (
-    _ARCHITECTURE_DOC,
-    _ATTRIBUTES_DOC,
-    _INPUT_NOTES,
-    _TRAINING_DOC,
-    _BaseRNN,
-)
+from ._base import _BaseRNN
 from ._compat import _fit_context
+from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 
 __all__ = ["RNNRegressor"]
 

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Parameter documentation shared by the estimators' docstrings."""
+
+_ARCHITECTURE_DOC = """\
+    cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="gru"
+        Recurrent cell: a simple RNN with tanh or ReLU, an LSTM or a GRU.
+
+    hidden_size : int, default=64
+        Hidden units per direction and layer.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards. Each sequence is
+        reversed within its own length, so padding never reaches a valid step.
+
+    dropout : float, default=0.0
+        Dropout rate between recurrent layers and before the head.
+
+    pooling : {"last", "mean", "max"}, default="last"
+        How per-step outputs become one vector per sequence: the output at the
+        last valid step (both directions' final states when bidirectional), or
+        the mean or maximum over the valid steps.
+
+    head_hidden_sizes : tuple of int, default=()
+        Hidden layers of a ReLU MLP between the pooled vector and the output
+        layer. Empty means a single linear output layer.
+
+    projection_size : int or None, default=None
+        If set, a linear layer with ReLU maps each time step's features to this
+        size before the recurrent stack.
+
+    token_ids : "auto" or bool, default="auto"
+        Whether ``X`` holds integer token ids (for instance from
+        :class:`~sklearn_rnn.TextTokenizer`) that go through an embedding
+        layer. "auto" reads 2-D integer arrays and variable-length lists of
+        integer sequences as token ids; set False to read integers as numbers.
+        Id 0 is padding and marks the end of each sequence; id 1 is the
+        out-of-vocabulary id, which ids above those seen in ``fit`` map to.
+
+    embedding_dim : int, default=64
+        Size of the token embedding vectors.
+
+    pretrained_embeddings : array-like of shape (vocab_size, dim), default=None
+        Initial embedding vectors, row ``i`` for token id ``i`` (for instance
+        word vectors a user has loaded). Implies ``token_ids=True``; sets the
+        vocabulary size and ``embedding_dim``.
+
+    freeze_embeddings : bool, default=False
+        Whether the embedding vectors stay fixed during training.
+"""
+
+_TRAINING_DOC = """\
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+default="adam"
+        Optimizer, by name or as a ``torch.optim.Optimizer`` subclass.
+
+    lr : float, default=0.005
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        Weight decay (L2 penalty) passed to the optimizer.
+
+    batch_size : int, default=32
+        Samples per mini-batch, for training and prediction.
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training data.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data, stop
+        when the validation loss stops improving and restore the best weights.
+        When False, training stops once the training loss stops improving.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an improvement.
+
+    clip_grad_norm : float or None, default=1.0
+        Maximum norm of the gradients, clipped before each step to guard
+        against exploding gradients. None turns clipping off.
+
+    device : {"cpu", "cuda", "auto"} or str, default="cpu"
+        Where to train and predict; "auto" takes CUDA when it is available.
+        Any ``torch.device`` string such as "cuda:1" works too.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int gives identical fits on CPU; the caller's global torch
+        random state is left untouched.
+
+    verbose : int, default=0
+        Whether to print a per-epoch log.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the current weights instead of
+        starting from new ones.
+"""
+
+_ATTRIBUTES_DOC = """\
+    n_features_in_ : int
+        Number of features per time step for 3-D and variable-length input.
+        For 2-D input, where each row is one univariate sequence, the number
+        of columns (time steps), as in scikit-learn: 2-D input at ``predict``
+        must then have the same number of columns.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns of a 2-D DataFrame seen in ``fit``. Defined only
+        when those columns are all strings.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the per-epoch training log.
+
+    vocab_size_ : int
+        Number of embedding rows (largest id seen in ``fit`` plus one, or the
+        rows of ``pretrained_embeddings``). Only with token id input.
+
+    n_iter_ : int
+        Number of epochs trained, over all calls to ``fit`` with
+        ``warm_start=True``.
+"""
+
+_INPUT_NOTES = """\
+    ``X`` can be a 3-D array ``(n_samples, n_timesteps, n_features)``; a 2-D
+    array or DataFrame ``(n_samples, n_timesteps)``, each row one univariate
+    sequence (not a feature vector); or variable-length data, either a list of
+    ``(n_timesteps_i, n_features)`` arrays or a 3-D array padded with trailing
+    all-NaN time steps. NaN anywhere else is an error. Sequence length may
+    differ between ``fit`` and ``predict``. Scale the features (for instance
+    with ``StandardScaler`` on 2-D input) for best results.
+"""

@@ -1,0 +1,264 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Turning raw texts into padded sequences of token ids."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import Interval, StrOptions, _fit_context
+from .data import OOV_ID, PAD_ID
+
+__all__ = ["TextTokenizer"]
+
+
+def _as_texts(X, input_name: str = "X") -> list[str]:
+    """Return the documents of ``X`` as a list of str, or raise a clear error."""
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            f"{input_name} must be an iterable of text documents; a single "
+            "string was given. Wrap it in a list."
+        )
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"{input_name} must hold one text column, got a DataFrame with "
+                f"{X.shape[1]} columns."
+            )
+        X = X.iloc[:, 0]
+    elif isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+        X = X[:, 0]
+    texts = []
+    for i, doc in enumerate(X):
+        if isinstance(doc, bytes):
+            doc = doc.decode("utf-8")
+        if not isinstance(doc, str):
+            if doc is None or (isinstance(doc, float) and np.isnan(doc)):
+                raise ValueError(
+                    f"{input_name} contains a missing value (None or NaN) at "
+                    f"position {i}; fill it, e.g. with an empty string."
+                )
+            raise TypeError(
+                f"{input_name} must contain strings; position {i} holds "
+                f"{type(doc).__name__} {doc!r}."
+            )
+        texts.append(doc)
+    return texts
+
+
+class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Map texts to padded sequences of integer token ids.
+
+    The output feeds the embedding path of :class:`~sklearn_rnn.RNNClassifier`
+    and :class:`~sklearn_rnn.RNNRegressor`: id 0 is padding and id 1 stands
+    for tokens not in the vocabulary; the vocabulary starts at id 2, most
+    frequent token first (ties in alphabetical order).
+
+    Parameters
+    ----------
+    lowercase : bool, default=True
+        Whether to lowercase the texts before tokenizing.
+    token_pattern : str, default=r"(?u)\\b\\w+\\b"
+        Regular expression of a token when ``analyzer="word"`` and no
+        ``tokenizer`` is given. Unlike ``CountVectorizer`` it keeps
+        one-character words, which matter in sequences ("a", "I").
+    tokenizer : callable or None, default=None
+        Function from a document to its list of tokens; overrides
+        ``token_pattern``.
+    analyzer : {"word", "char"}, default="word"
+        Whether tokens are words or characters.
+    min_freq : int, default=1
+        Tokens seen fewer times in ``fit`` are left out of the vocabulary.
+    max_vocab : int or None, default=None
+        Keep at most this many (most frequent) tokens.
+    max_len : int or None, default=None
+        Length of the output rows. Longer documents are truncated (see
+        ``truncating``). None pads to the longest document of each
+        ``transform`` call; the estimators handle any width.
+    truncating : {"pre", "post"}, default="post"
+        Drop tokens from the start ("pre") or the end ("post") of documents
+        longer than ``max_len``.
+    padding : {"pre", "post"}, default="post"
+        Put the padding before or after the tokens. The estimators read the
+        lengths from the padding either way.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Mapping from token to id.
+    n_features_in_ : int
+        Always 1: one text column.
+
+    See Also
+    --------
+    sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counts.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import TextTokenizer
+    >>> tok = TextTokenizer(max_len=4).fit(["the cat sat", "the dog"])
+    >>> tok.transform(["the cat ran"])
+    array([[2, 3, 1, 0]])
+    >>> tok.inverse_transform([[2, 3, 1, 0]])
+    [['the', 'cat', '<oov>']]
+    """
+
+    _parameter_constraints: dict = {
+        "lowercase": ["boolean"],
+        "token_pattern": [str],
+        "tokenizer": [callable, None],
+        "analyzer": [StrOptions({"word", "char"})],
+        "min_freq": [Interval(Integral, 1, None, closed="left")],
+        "max_vocab": [Interval(Integral, 1, None, closed="left"), None],
+        "max_len": [Interval(Integral, 1, None, closed="left"), None],
+        "truncating": [StrOptions({"pre", "post"})],
+        "padding": [StrOptions({"pre", "post"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        lowercase: bool = True,
+        token_pattern: str = r"(?u)\b\w+\b",
+        tokenizer=None,
+        analyzer: str = "word",
+        min_freq: int = 1,
+        max_vocab: int | None = None,
+        max_len: int | None = None,
+        truncating: str = "post",
+        padding: str = "post",
+    ):
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.tokenizer = tokenizer
+        self.analyzer = analyzer
+        self.min_freq = min_freq
+        self.max_vocab = max_vocab
+        self.max_len = max_len
+        self.truncating = truncating
+        self.padding = padding
+
+    def _tokenize(self, doc: str) -> list[str]:
+        if self.lowercase:
+            doc = doc.lower()
+        if self.analyzer == "char":
+            return list(doc)
+        if self.tokenizer is not None:
+            return list(self.tokenizer(doc))
+        return re.findall(self.token_pattern, doc)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None) -> TextTokenizer:
+        """Learn the vocabulary of the documents ``X``.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Documents: a list, array, Series or one-column DataFrame.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TextTokenizer
+            The fitted tokenizer.
+        """
+        texts = _as_texts(X)
+        if not texts:
+            raise ValueError("X is empty: fit needs at least one document.")
+        counts = Counter(token for doc in texts for token in self._tokenize(doc))
+        ranked = sorted(
+            (-count, token) for token, count in counts.items() if count >= self.min_freq
+        )
+        if self.max_vocab is not None:
+            ranked = ranked[: self.max_vocab]
+        if not ranked:
+            raise ValueError(
+                "The vocabulary is empty: the documents hold no tokens "
+                f"seen at least min_freq={self.min_freq} times."
+            )
+        self.vocabulary_ = {token: i + 2 for i, (_, token) in enumerate(ranked)}
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Return the documents as rows of token ids.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Documents.
+
+        Returns
+        -------
+        ids : ndarray of shape (n_documents, length), dtype int64
+            ``length`` is ``max_len``, or the longest document when it is None.
+            Documents with no tokens give rows of padding only.
+        """
+        check_is_fitted(self)
+        vocab = self.vocabulary_
+        rows = [[vocab.get(t, OOV_ID) for t in self._tokenize(d)] for d in _as_texts(X)]
+        width = self.max_len or max((len(r) for r in rows), default=0)
+        ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
+        for i, row in enumerate(rows):
+            if len(row) > width:
+                row = row[-width:] if self.truncating == "pre" else row[:width]
+            if self.padding == "post":
+                ids[i, : len(row)] = row
+            elif row:
+                ids[i, -len(row) :] = row
+        return ids
+
+    def inverse_transform(self, X) -> list[list[str]]:
+        """Map rows of ids back to lists of tokens, without the padding.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_documents, length)
+            Token ids.
+
+        Returns
+        -------
+        tokens : list of list of str
+            Out-of-vocabulary ids read as ``"<oov>"``.
+        """
+        check_is_fitted(self)
+        inverse = {i: t for t, i in self.vocabulary_.items()}
+        return [
+            [inverse.get(int(i), "<oov>") for i in row if int(i) != PAD_ID] for row in X
+        ]
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Return names of the output positions, ``token_0`` ... ``token_{n-1}``.
+
+        Only defined with ``max_len`` set, when the output width is fixed.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output position.
+        """
+        check_is_fitted(self)
+        if self.max_len is None:
+            raise ValueError(
+                "get_feature_names_out needs max_len: without it the output width "
+                "depends on the documents."
+            )
+        return np.asarray([f"token_{i}" for i in range(self.max_len)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
