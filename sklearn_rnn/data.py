@@ -267,7 +267,8 @@ class SequenceDataset(torch.utils.data.Dataset):
             X = X[:, : int(lengths.max())]
         target = None
         if self.y is not None:
-            target = (self.y[index], self.sample_weight[index])
+            weight = None if self.sample_weight is None else self.sample_weight[index]
+            target = (self.y[index], weight)
         return {"X": X, "lengths": lengths}, target
 
     def __getitem__(self, i):

@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Compare RNNClassifier with a minimal hand-written PyTorch loop.
+
+Both sides train the same ``RecurrentNet`` on the same data with the same
+epochs, batch size, Adam learning rate and gradient-norm clipping, and predict
+with the same batch size, so the ratios measure what the estimator (input
+checks, skorch's training loop, callbacks, batching) costs on top of the model
+itself. Prints a markdown table.
+
+Wall-clock times move with whatever else the machine runs, so the two sides
+alternate, and the whole fit is also timed in process CPU time, which other
+processes disturb much less (with one torch thread at least).
+
+    python benchmarks/bench_fit_predict.py --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import skorch
+import torch
+from torch import nn
+
+from sklearn_rnn import RNNClassifier
+from sklearn_rnn.modules import RecurrentNet
+
+
+def make_data(n, n_steps, n_features, n_classes, seed):
+    """Sequences whose class is the feature with the largest mean over time."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, n_steps, n_features)).astype(np.float32)
+    y = X[:, :, :n_classes].mean(axis=1).argmax(axis=1).astype(np.int64)
+    return X, y
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_average():
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def plain_fit(X, y, cell, args):
+    """Train with a bare loop; return the model, per-epoch wall and total CPU s."""
+    start = time.process_time()
+    torch.manual_seed(0)
+    model = RecurrentNet(
+        X.shape[2], int(y.max()) + 1, cell=cell, hidden_size=args.hidden_size
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    criterion = nn.CrossEntropyLoss()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    # RecurrentNet takes lengths; all sequences are full length here.
+    lengths = torch.full((len(X),), X.shape[1], dtype=torch.int64)
+    model.train()
+    epochs = []
+    for _ in range(args.epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(len(X))
+        for i in range(0, len(X), args.batch_size):
+            idx = perm[i : i + args.batch_size]
+            optimizer.zero_grad()
+            loss = criterion(model(X_t[idx], lengths[idx]), y_t[idx])
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+            optimizer.step()
+        epochs.append(time.perf_counter() - t0)
+    return model, epochs, time.process_time() - start
+
+
+def plain_predict_proba(model, X, batch_size):
+    model.eval()
+    X_t = torch.from_numpy(X)
+    lengths = torch.full((len(X),), X.shape[1], dtype=torch.int64)
+    with torch.inference_mode():
+        out = [
+            model(X_t[i : i + batch_size], lengths[i : i + batch_size])
+            for i in range(0, len(X), batch_size)
+        ]
+        return torch.softmax(torch.cat(out), dim=1).numpy()
+
+
+def ours_fit(X, y, cell, args):
+    est = RNNClassifier(
+        cell=cell,
+        hidden_size=args.hidden_size,
+        batch_size=args.batch_size,
+        max_epochs=args.epochs,
+        lr=args.lr,
+        clip_grad_norm=args.clip,
+        # Never stop early: both sides run exactly ``epochs`` epochs.
+        n_iter_no_change=args.epochs + 1,
+        random_state=0,
+    )
+    start = time.process_time()
+    est.fit(X, y)
+    total = time.process_time() - start
+    assert est.n_iter_ == args.epochs
+    # skorch's EpochTimer: from on_epoch_begin to on_epoch_end.
+    return est, list(est.net_.history[:, "dur"]), total
+
+
+def throughput(predict, X):
+    """Sequences per second of one ``predict(X)`` call, and its output."""
+    t0 = time.perf_counter()
+    proba = predict(X)
+    return len(X) / (time.perf_counter() - t0), proba
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-samples", type=int, default=4000)
+    parser.add_argument("--n-steps", type=int, default=50)
+    parser.add_argument("--n-features", type=int, default=8)
+    parser.add_argument("--n-classes", type=int, default=3)
+    parser.add_argument("--hidden-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=0.005)
+    parser.add_argument("--clip", type=float, default=1.0)
+    parser.add_argument(
+        "--fit-repeats", type=int, default=5, help="fits per side and cell"
+    )
+    parser.add_argument("--predict-repeats", type=int, default=7)
+    parser.add_argument("--cells", nargs="+", default=["lstm", "gru"])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    X, y = make_data(
+        args.n_samples, args.n_steps, args.n_features, args.n_classes, seed=0
+    )
+    X_test, y_test = make_data(
+        args.n_samples, args.n_steps, args.n_features, args.n_classes, seed=1
+    )
+
+    print(f"- torch {torch.__version__}, skorch {skorch.__version__}")
+    print(
+        f"- CPU: {cpu_model()} ({os.cpu_count()} cores); torch threads: "
+        f"{torch.get_num_threads()}; load average at start: {load_average()}"
+    )
+    print(
+        f"- data: {args.n_samples} x {args.n_steps} steps x {args.n_features} "
+        f"features (float32), {args.n_classes} classes; hidden_size "
+        f"{args.hidden_size}, batch_size {args.batch_size}, {args.epochs} epochs, "
+        f"Adam lr {args.lr}, clip {args.clip}"
+    )
+    print(
+        f"- s/epoch: wall, median over {args.epochs * args.fit_repeats} epochs; "
+        f"fit CPU s: process CPU time of the whole fit (setup included), median "
+        f"of {args.fit_repeats}; predict: wall, median of {args.predict_repeats} "
+        f"passes over {args.n_samples} sequences; ratio = ours / plain"
+    )
+    print()
+    print(
+        "| cell | s/epoch plain | s/epoch ours | ratio "
+        "| fit CPU s plain | fit CPU s ours | ratio "
+        "| predict seq/s plain | predict seq/s ours | ratio "
+        "| test acc plain | test acc ours |"
+    )
+    print("|---" * 12 + "|")
+    for cell in args.cells:
+        # Untimed warm-up of both sides: first calls pay for lazy init of kernels.
+        warm = argparse.Namespace(**{**vars(args), "epochs": 1})
+        plain_fit(X[: 4 * args.batch_size], y[: 4 * args.batch_size], cell, warm)
+        ours_fit(X[: 4 * args.batch_size], y[: 4 * args.batch_size], cell, warm)
+        epochs = {"plain": [], "ours": []}
+        fits = {"plain": [], "ours": []}
+        # Alternate the two sides so that drifting machine load hits both.
+        for _ in range(args.fit_repeats):
+            model, ep, total = plain_fit(X, y, cell, args)
+            epochs["plain"] += ep
+            fits["plain"].append(total)
+            est, ep, total = ours_fit(X, y, cell, args)
+            epochs["ours"] += ep
+            fits["ours"].append(total)
+
+        # Warm up both paths once, then interleave the timed passes.
+        plain_predict_proba(model, X_test[: args.batch_size * 2], args.batch_size)
+        est.predict_proba(X_test[: args.batch_size * 2])
+        rates = {"plain": [], "ours": []}
+        for _ in range(args.predict_repeats):
+            rate, proba_plain = throughput(
+                lambda A: plain_predict_proba(model, A, args.batch_size), X_test
+            )
+            rates["plain"].append(rate)
+            rate, proba_ours = throughput(est.predict_proba, X_test)
+            rates["ours"].append(rate)
+
+        ep_p, ep_o = (statistics.median(epochs[k]) for k in ("plain", "ours"))
+        fit_p, fit_o = (statistics.median(fits[k]) for k in ("plain", "ours"))
+        pr_p, pr_o = (statistics.median(rates[k]) for k in ("plain", "ours"))
+        acc_p = (proba_plain.argmax(1) == y_test).mean()
+        acc_o = (est.classes_[proba_ours.argmax(1)] == y_test).mean()
+        print(
+            f"| {cell} | {ep_p:.3f} | {ep_o:.3f} | {ep_o / ep_p:.3f} "
+            f"| {fit_p:.2f} | {fit_o:.2f} | {fit_o / fit_p:.3f} "
+            f"| {pr_p:,.0f} | {pr_o:,.0f} | {pr_o / pr_p:.3f} "
+            f"| {acc_p:.3f} | {acc_o:.3f} |",
+            flush=True,
+        )
+    print(f"\n- load average at end: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
