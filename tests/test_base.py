@@ -263,7 +263,7 @@ def test_estimator_warm_start_feature_change_raises(Estimator, sequences_3d):
 
 
 @pytest.mark.xfail(
-    reason="known bug: a failed warm-start fit overwrites fitted state before the compatibility check",
+    reason="known bug: a failed warm-start fit overwrites fitted state first",
     strict=False,
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)

@@ -152,7 +152,7 @@ def test_rnn_regressor_warm_start_keeps_target_scaling():
 
 
 @pytest.mark.xfail(
-    reason="known bug: a failed warm-start fit overwrites fitted state before the compatibility check",
+    reason="known bug: a failed warm-start fit overwrites fitted state first",
     strict=False,
 )
 @pytest.mark.parametrize(
