@@ -10,6 +10,7 @@ tensors, declares and validates the parameters, and predicts through a plain
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +24,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
 from ._compat import Interval, StrOptions, validate_data
@@ -59,19 +60,38 @@ _MODULE_PARAMS = (
 
 
 class _SequenceNet(NeuralNet):
-    """skorch net whose loss weighs each sample.
+    """skorch net with a per-sample weighted loss and built-in gradient clipping.
 
     Batches carry ``(target, sample_weight)`` as their ``y``; the criterion is
     built with ``reduction="none"`` and the weighted mean is taken here, so that
-    an integer weight acts like repeating the sample.
+    an integer weight acts like repeating the sample. A weight of ``None``
+    (all samples alike) takes the plain mean.
+
+    Gradients are clipped right after ``backward`` rather than through skorch's
+    ``GradientNormClipping`` callback, which walks every named parameter on
+    each batch and cost about as much as the clipping itself on small models.
     """
+
+    def __init__(self, *args, clip_grad_norm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clip_grad_norm = clip_grad_norm
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
         loss = self.criterion_(y_pred, target)
+        if weight is None:
+            return loss.mean()
         if loss.ndim > 1:
             loss = loss.mean(dim=tuple(range(1, loss.ndim)))
         return (loss * weight).sum() / weight.sum()
+
+    def train_step_single(self, batch, **fit_params):
+        step = super().train_step_single(batch, **fit_params)
+        if self.clip_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(
+                self.module_.parameters(), self.clip_grad_norm
+            )
+        return step
 
 
 class _BaseRNN(BaseEstimator):
@@ -305,10 +325,31 @@ class _BaseRNN(BaseEstimator):
                 "is None."
             )
         check_consistent_length(lengths, y)
-        sample_weight = _check_sample_weight(sample_weight, lengths, dtype=np.float32)
+        sample_weight = _check_sample_weight(
+            sample_weight, lengths, dtype=np.float32, ensure_non_negative=True
+        )
         return X, lengths, sample_weight
 
     # -- training ----------------------------------------------------------
+
+    @contextmanager
+    def _restore_on_error(self):
+        """Leave the estimator as it was when ``fit`` raises.
+
+        Validation sets fitted attributes as it goes; a fit that is refused
+        late (say, a warm start on data of another shape) must not leave a
+        half-updated model behind.
+        """
+        state = dict(vars(self))
+        try:
+            yield
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(state)
+            raise
+
+    def _is_warm(self) -> bool:
+        return bool(self.warm_start) and hasattr(self, "net_")
 
     def _resolve_device(self) -> torch.device:
         device = self.device
@@ -368,10 +409,6 @@ class _BaseRNN(BaseEstimator):
                 ),
             )
         ]
-        if self.clip_grad_norm is not None:
-            callbacks.append(
-                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
-            )
         return _SequenceNet(
             module=RecurrentNet,
             criterion=self._criterion(),
@@ -386,6 +423,7 @@ class _BaseRNN(BaseEstimator):
             iterator_valid=BatchIterator,
             train_split=None,
             callbacks=callbacks,
+            clip_grad_norm=self.clip_grad_norm,
             device=device,
             verbose=self.verbose,
             **{f"module__{k}": v for k, v in module_params.items()},
@@ -410,7 +448,7 @@ class _BaseRNN(BaseEstimator):
             valid_ds = self._dataset(X, lengths, y, sample_weight, valid_idx, device)
         train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
 
-        warm = self.warm_start and hasattr(self, "net_")
+        warm = self._is_warm()
         # The architecture, without the (large) initial embedding vectors.
         architecture = {
             k: v for k, v in module_params.items() if k != "pretrained_embeddings"
@@ -432,6 +470,7 @@ class _BaseRNN(BaseEstimator):
             else:
                 self.net_.max_epochs = self.max_epochs
                 self.net_.verbose = self.verbose
+                self.net_.clip_grad_norm = self.clip_grad_norm
             net = self.net_
             net.iterator_train__random_state = np.random.RandomState(seed)
             net.train_split = None if valid_ds is None else predefined_split(valid_ds)
@@ -449,9 +488,10 @@ class _BaseRNN(BaseEstimator):
         def tensor(a):
             return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
 
-        return SequenceDataset(
-            tensor(X), tensor(lengths), tensor(y), tensor(sample_weight)
-        )
+        weight = sample_weight[index]
+        # Equal weights give the plain mean loss: skip the weighting per batch.
+        weight = None if np.all(weight == weight[0]) else tensor(sample_weight)
+        return SequenceDataset(tensor(X), tensor(lengths), tensor(y), weight)
 
     # -- inference ---------------------------------------------------------
 
@@ -461,6 +501,9 @@ class _BaseRNN(BaseEstimator):
         X, lengths = self._validate_X(X, reset=False)
         module = self.net_.module_
         device = next(module.parameters()).device
+        if not X.flags.writeable:
+            # torch cannot wrap a read-only array without a copy (and a warning).
+            X = X.copy()
         dataset = SequenceDataset(
             torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
         )

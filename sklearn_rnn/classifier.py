@@ -148,40 +148,41 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         self : RNNClassifier
             The fitted classifier.
         """
-        X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
-        check_classification_targets(y)
-        y = column_or_1d(y, warn=True)
-        target_type = type_of_target(y, input_name="y")
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(
-                f"RNNClassifier supports binary and multiclass targets, got y of "
-                f"type {target_type!r}."
-            )
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                "RNNClassifier needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}."
-            )
-        if self.warm_start and hasattr(self, "classes_"):
-            if not np.array_equal(classes, self.classes_):
+        with self._restore_on_error():
+            X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
+            check_classification_targets(y)
+            y = column_or_1d(y, warn=True)
+            target_type = type_of_target(y, input_name="y")
+            if target_type not in ("binary", "multiclass"):
                 raise ValueError(
-                    "warm_start=True needs the same classes as the previous fit: "
-                    f"got {classes.tolist()}, expected {self.classes_.tolist()}."
+                    "RNNClassifier supports binary and multiclass targets, got y "
+                    f"of type {target_type!r}."
                 )
-        self.classes_ = classes
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(
-                self.class_weight, y
-            ).astype(np.float32)
-        return self._fit_net(
-            X,
-            lengths,
-            y_encoded.astype(np.int64),
-            sample_weight,
-            n_outputs=len(classes),
-            stratify=y_encoded,
-        )
+            classes, y_encoded = np.unique(y, return_inverse=True)
+            if len(classes) < 2:
+                raise ValueError(
+                    "RNNClassifier needs samples of at least 2 classes in the "
+                    f"data, but the data contains only one class: {classes[0]!r}."
+                )
+            if self._is_warm():
+                if not np.array_equal(classes, self.classes_):
+                    raise ValueError(
+                        "warm_start=True needs the same classes as the previous fit: "
+                        f"got {classes.tolist()}, expected {self.classes_.tolist()}."
+                    )
+            self.classes_ = classes
+            if self.class_weight is not None:
+                sample_weight = sample_weight * compute_sample_weight(
+                    self.class_weight, y
+                ).astype(np.float32)
+            return self._fit_net(
+                X,
+                lengths,
+                y_encoded.astype(np.int64),
+                sample_weight,
+                n_outputs=len(classes),
+                stratify=y_encoded,
+            )
 
     def predict_proba(self, X) -> np.ndarray:
         """Return class probabilities for sequences ``X``.

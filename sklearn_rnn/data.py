@@ -217,7 +217,7 @@ def split_nan_padding(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pad_rows(batch: dict, n_rows: int) -> dict:
-    """Append dummy sequences (zeros, length 1) to a batch up to ``n_rows``.
+    """Append dummy sequences (zeros, full length) to a batch up to ``n_rows``.
 
     Matrix products in float32 can differ in the last bits with the number of
     rows, so inference pads every batch to the same size: a sequence then gets
@@ -228,7 +228,8 @@ def pad_rows(batch: dict, n_rows: int) -> dict:
     if extra <= 0:
         return batch
     X = torch.cat([X, X.new_zeros((extra, *X.shape[1:]))])
-    lengths = torch.cat([lengths, lengths.new_ones(extra)])
+    # Full length keeps an equal-length batch on the module's fast path.
+    lengths = torch.cat([lengths, lengths.new_full((extra,), X.shape[1])])
     return {"X": X, "lengths": lengths}
 
 

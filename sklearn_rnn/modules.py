@@ -178,7 +178,8 @@ default=None
                 **cell_kwargs,
             )
             self.layers = None
-        self.dropout = nn.Dropout(dropout)
+        # Dropout with p=0 still draws a mask in training mode: skip it.
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.output_size = hidden_size * (2 if bidirectional else 1)
 
         head = []
@@ -206,7 +207,7 @@ default=None
         if self.projection is not None:
             X = self.projection(X)
         n_steps = X.shape[1]
-        lengths = lengths.to(X.device)
+        lengths = lengths.to(device=X.device, dtype=torch.long)
         # Fixed-length batches (the common case) skip the gathers and masks.
         equal_lengths = bool((lengths == n_steps).all())
         out = self._recurrent(X, lengths, equal_lengths)

@@ -75,21 +75,29 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         self : RNNRegressor
             The fitted regressor.
         """
-        X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        if y.ndim > 2:
-            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
-        y_2d = y.reshape(len(y), -1)
-        if not (self.warm_start and hasattr(self, "_y_mean")):
-            # Weighted, so that a weight of k acts like k copies of a sample.
-            self._y_mean = np.average(y_2d, axis=0, weights=sample_weight)
-            variance = np.average(
-                (y_2d - self._y_mean) ** 2, axis=0, weights=sample_weight
-            )
-            self._y_scale = np.where(variance > 0, np.sqrt(variance), 1.0)
-        self._y_ndim = y.ndim
-        y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
-        return self._fit_net(X, lengths, y_scaled, sample_weight, y_2d.shape[1])
+        with self._restore_on_error():
+            X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            if y.ndim > 2:
+                raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+            y_2d = y.reshape(len(y), -1)
+            if self._is_warm():
+                if y_2d.shape[1] != len(self._y_mean):
+                    raise ValueError(
+                        "warm_start=True needs the same number of targets as the "
+                        f"previous fit: got {y_2d.shape[1]}, expected "
+                        f"{len(self._y_mean)}."
+                    )
+            else:
+                # Weighted, so that a weight of k acts like k copies of a sample.
+                self._y_mean = np.average(y_2d, axis=0, weights=sample_weight)
+                variance = np.average(
+                    (y_2d - self._y_mean) ** 2, axis=0, weights=sample_weight
+                )
+                self._y_scale = np.where(variance > 0, np.sqrt(variance), 1.0)
+            self._y_ndim = y.ndim
+            y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
+            return self._fit_net(X, lengths, y_scaled, sample_weight, y_2d.shape[1])
 
     def predict(self, X) -> np.ndarray:
         """Predict targets for sequences ``X``.

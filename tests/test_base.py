@@ -2,6 +2,7 @@
 """Behaviour shared by RNNClassifier and RNNRegressor."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -262,10 +263,6 @@ def test_estimator_warm_start_feature_change_raises(Estimator, sequences_3d):
         est.fit(X[:, :, :2], y)
 
 
-@pytest.mark.xfail(
-    reason="known bug: a failed warm-start fit overwrites fitted state first",
-    strict=False,
-)
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize(
     "change", ["n_features", "hidden_size"], ids=["features", "hidden_size"]
@@ -657,11 +654,11 @@ def test_estimator_clip_grad_norm_none(Estimator, sequences_3d):
     X, _ = sequences_3d
     y = _target(Estimator, X)
     est = Estimator(**FAST_PARAMS, clip_grad_norm=None).fit(X, y)
-    assert "clip_grad_norm" not in dict(est.net_.callbacks_)
+    assert est.net_.clip_grad_norm is None
     assert np.all(np.isfinite(_outputs(est, X)))
 
     clipped = Estimator(**FAST_PARAMS, clip_grad_norm=0.5).fit(X, y)
-    assert dict(clipped.net_.callbacks_)["clip_grad_norm"].gradient_clip_value == 0.5
+    assert clipped.net_.clip_grad_norm == 0.5
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -742,3 +739,95 @@ def test_estimator_integer_sample_weight_repeats(Estimator, sequences_3d):
 
     unweighted = Estimator(**params).fit(X, y)
     assert not np.allclose(_outputs(weighted, X), _outputs(unweighted, X), atol=1e-4)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_negative_sample_weight_raises(Estimator, sequences_3d):
+    """Check that a negative sample weight is refused with a ValueError."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    sample_weight = np.ones(len(y))
+    sample_weight[3] = -1.0
+    with pytest.raises(ValueError, match="Negative values .*sample_weight"):
+        Estimator(**FAST_PARAMS).fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_clip_grad_norm_limits_gradients(Estimator, sequences_3d):
+    """Check that the gradients reaching the optimizer have at most the clip norm."""
+    from skorch.callbacks import Callback
+
+    norms = []
+
+    class RecordNorm(Callback):
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            grads = [p.grad for _, p in named_parameters if p.grad is not None]
+            norms.append(
+                float(
+                    torch.linalg.vector_norm(
+                        torch.stack([torch.linalg.vector_norm(g) for g in grads])
+                    )
+                )
+            )
+
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS, clip_grad_norm=1e-3).fit(X, y)
+    est.net_.callbacks_.append(("record", RecordNorm()))
+    est.set_params(warm_start=True, max_epochs=1).fit(X, y)
+    assert norms and max(norms) <= 1e-3 * (1 + 1e-4)
+
+    norms.clear()
+    est.set_params(clip_grad_norm=None).fit(X, y)
+    assert max(norms) > 1e-3
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_read_only_input(Estimator, sequences_3d):
+    """Check that read-only input arrays fit and predict without warnings."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    X = X.astype(np.float32)
+    X.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = Estimator(**FAST_PARAMS).fit(X, y)
+        _outputs(est, X)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available")
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_cuda_pickle_loads_on_cpu(Estimator, sequences_3d):
+    """Check that a net pickled with device 'cuda' loads and predicts on a CPU.
+
+    No GPU here: the fitted net is marked as living on 'cuda' before pickling,
+    which is what skorch reads back to decide where to map the weights.
+    """
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS).fit(X, y)
+    expected = _outputs(est, X)
+    est.set_params(device="cuda")
+    est.net_.device = "cuda"
+    data = pickle.dumps(est)
+    with pytest.warns(UserWarning, match="cuda"):
+        loaded = pickle.loads(data)
+    assert str(loaded.net_.device) == "cpu"
+    assert_array_equal(_outputs(loaded, X), expected)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_cuda_fit_predicts_on_cpu(Estimator, sequences_3d, monkeypatch):
+    """Check that a model trained on CUDA predicts like it after loading on a CPU."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS, device="cuda").fit(X, y)
+    assert next(est.net_.module_.parameters()).is_cuda
+    expected = _outputs(est, X)
+    data = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="cuda"):
+        loaded = pickle.loads(data)
+    assert not next(loaded.net_.module_.parameters()).is_cuda
+    assert_allclose(_outputs(loaded, X), expected, rtol=1e-4, atol=1e-5)

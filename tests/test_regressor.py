@@ -151,10 +151,6 @@ def test_rnn_regressor_warm_start_keeps_target_scaling():
     assert reg.n_iter_ == 2 * FAST_PARAMS["max_epochs"]
 
 
-@pytest.mark.xfail(
-    reason="known bug: a failed warm-start fit overwrites fitted state first",
-    strict=False,
-)
 @pytest.mark.parametrize(
     "first, second",
     [((), (2,)), ((2,), ()), ((2,), (3,)), ((1,), (2,))],
