@@ -4,7 +4,15 @@
 from .classifier import RNNClassifier
 from .regressor import RNNRegressor
 from .text import TextTokenizer
+from .windowing import SequenceWindower, make_windows
 
 __version__ = "0.1.0"
 
-__all__ = ["RNNClassifier", "RNNRegressor", "TextTokenizer", "__version__"]
+__all__ = [
+    "RNNClassifier",
+    "RNNRegressor",
+    "SequenceWindower",
+    "TextTokenizer",
+    "__version__",
+    "make_windows",
+]

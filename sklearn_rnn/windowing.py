@@ -155,7 +155,7 @@ def make_windows(series, *, window, horizon=1, step=1, target=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_rnn.windowing import make_windows
+    >>> from sklearn_rnn import make_windows
     >>> X, y = make_windows(np.arange(6.0), window=3)
     >>> X[:, :, 0]
     array([[0., 1., 2.],
@@ -243,7 +243,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_rnn.windowing import SequenceWindower
+    >>> from sklearn_rnn import SequenceWindower
     >>> X = np.arange(4.0).reshape(-1, 1)
     >>> SequenceWindower(window=3).fit_transform(X)[:, :, 0]
     array([[ 0., nan, nan],

@@ -1,0 +1,276 @@
+# SPDX-License-Identifier: BSD-3-Clause
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn.data import split_nan_padding
+from sklearn_rnn.windowing import SequenceWindower, make_windows
+
+
+def _table(n_steps=12, n_features=3):
+    """Rows 0..n_steps-1; value 10 * row + column, so each cell is recognizable."""
+    rows = np.arange(n_steps, dtype=float)[:, None]
+    return 10 * rows + np.arange(n_features, dtype=float)
+
+
+# -- make_windows -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_steps", [7, 20])
+@pytest.mark.parametrize("window", [1, 3])
+@pytest.mark.parametrize("horizon", [1, 2])
+@pytest.mark.parametrize("step", [1, 2, 5])
+def test_make_windows_shapes(n_steps, window, horizon, step):
+    """Check that X and y have the documented shapes and number of windows."""
+    series = _table(n_steps, 2)
+    X, y = make_windows(series, window=window, horizon=horizon, step=step, target=0)
+    n_windows = (n_steps - window - horizon) // step + 1
+    assert X.shape == (n_windows, window, 2)
+    assert y.shape == ((n_windows,) if horizon == 1 else (n_windows, horizon))
+    assert X.dtype == y.dtype == np.float64
+
+
+def test_make_windows_alignment_by_hand():
+    """Check the windows and targets of a small series against a hand count."""
+    X, y = make_windows(np.arange(7.0), window=3, horizon=2, step=2)
+    # Windows start at rows 0 and 2; a third at row 4 would need rows up to 8.
+    assert_array_equal(X[:, :, 0], [[0, 1, 2], [2, 3, 4]])
+    assert_array_equal(y, [[3, 4], [5, 6]])
+
+
+@pytest.mark.parametrize("window, horizon, step", [(4, 1, 1), (3, 3, 2), (2, 2, 5)])
+def test_make_windows_window_i_starts_at_i_times_step(window, horizon, step):
+    """Check that window i covers rows i*step onward and y the rows after it."""
+    series = _table(30, 2)
+    X, y = make_windows(series, window=window, horizon=horizon, step=step, target=1)
+    y = y.reshape(len(y), horizon)
+    for i in range(len(X)):
+        s = i * step
+        assert_array_equal(X[i], series[s : s + window])
+        assert_array_equal(y[i], series[s + window : s + window + horizon, 1])
+    # The last window is the last one that fits.
+    assert (len(X) - 1) * step + window + horizon <= len(series)
+    assert len(X) * step + window + horizon > len(series)
+
+
+@pytest.mark.parametrize("target, column", [(0, 0), (2, 2), (-1, 2)])
+def test_make_windows_target_by_position(target, column):
+    """Check that an integer target picks that column, X keeping all columns."""
+    series = _table(10, 3)
+    X, y = make_windows(series, window=4, target=target)
+    assert X.shape[2] == 3
+    assert_array_equal(y, series[4:, column])
+
+
+def test_make_windows_pandas_dataframe_target_by_name():
+    """Check that a DataFrame target can be a column name, or a position."""
+    series = _table(10, 3)
+    df = pd.DataFrame(series, columns=["a", "b", "c"])
+    X, y = make_windows(df, window=4, target="b")
+    assert_array_equal(X, make_windows(series, window=4, target=1)[0])
+    assert_array_equal(y, series[4:, 1])
+    assert_array_equal(make_windows(df, window=4, target=2)[1], series[4:, 2])
+
+
+def test_make_windows_dataframe_integer_labels_win_over_positions():
+    """Check that with integer column labels, target is read as a label first."""
+    series = _table(10, 2)
+    df = pd.DataFrame(series, columns=[1, 0])
+    assert_array_equal(make_windows(df, window=3, target=0)[1], series[3:, 1])
+
+
+def test_make_windows_pandas_series():
+    """Check that a pandas Series is one column, its name a valid target."""
+    values = np.arange(10.0) ** 2
+    s = pd.Series(values, name="load", index=pd.date_range("2024", periods=10))
+    X, y = make_windows(s, window=3)
+    assert_array_equal(X, make_windows(values, window=3)[0])
+    assert_array_equal(y, values[3:])
+    assert_array_equal(make_windows(s, window=3, target="load")[1], values[3:])
+
+
+def test_make_windows_dtypes():
+    """Check that float32 stays float32 and other numbers become float64."""
+    X, y = make_windows(np.arange(6, dtype=np.float32), window=2)
+    assert X.dtype == y.dtype == np.float32
+    X, y = make_windows(list(range(6)), window=2)
+    assert X.dtype == y.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"window": 0}, "window == 0, must be >= 1"),
+        ({"window": 2, "horizon": 0}, "horizon == 0, must be >= 1"),
+        ({"window": 2, "step": -1}, "step == -1, must be >= 1"),
+        ({"window": 10}, r"series has 10 rows, fewer than window \+ horizon"),
+        ({"window": 8, "horizon": 3}, r"= 11 needed"),
+        ({"window": 2, "target": 3}, "target=3 is out of range"),
+        ({"window": 2, "target": "b"}, "target='b' is not a column of series"),
+    ],
+)
+def test_make_windows_invalid_arguments(kwargs, match):
+    """Check that bad arguments raise a ValueError naming them."""
+    with pytest.raises(ValueError, match=match):
+        make_windows(np.arange(10.0), **kwargs)
+
+
+def test_make_windows_errors_on_series():
+    """Check the errors for several columns without target, NaN and 3-D input."""
+    with pytest.raises(ValueError, match="series has 3 columns; set target"):
+        make_windows(_table(10, 3), window=2)
+    df = pd.DataFrame(_table(10, 2), columns=["a", "b"])
+    with pytest.raises(ValueError, match=r"Known columns: \['a', 'b'\]"):
+        make_windows(df, window=2, target="z")
+    series = _table(10, 2)
+    series[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN at row 4 \(column 1\)"):
+        make_windows(series, window=2, target=0)
+    df.iloc[5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"infinity at row 5 \(column 'a'\)"):
+        make_windows(df, window=2, target="b")
+    with pytest.raises(ValueError, match="series must be 1-D .* got 3 dimension"):
+        make_windows(np.zeros((2, 10, 1)), window=2)
+    with pytest.raises(TypeError, match="window must be an int"):
+        make_windows(np.arange(10.0), window=True)
+
+
+def test_make_windows_does_not_touch_input():
+    """Check that the input is not modified and the outputs are writable copies."""
+    series = _table(10, 2)
+    df = pd.DataFrame(series.copy(), columns=["a", "b"])
+    before, df_before = series.copy(), df.copy()
+    for data, target in [(series, 1), (df, "b")]:
+        X, y = make_windows(data, window=9, target=target)  # one window
+        X[:] = -1
+        y[:] = -1
+    assert_array_equal(series, before)
+    pd.testing.assert_frame_equal(df, df_before)
+
+
+# -- SequenceWindower ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("window", [1, 3, 5])
+def test_sequence_windower_row_is_window_ending_there(window):
+    """Check that output row t is input rows t-window+1..t for full windows."""
+    X = _table(12, 2)
+    Xt = SequenceWindower(window=window).fit_transform(X)
+    assert Xt.shape == (12, window, 2)
+    assert Xt.dtype == np.float64
+    for t in range(window - 1, 12):
+        assert_array_equal(Xt[t], X[t - window + 1 : t + 1])
+
+
+def test_sequence_windower_short_rows_are_nan_padded_at_the_end():
+    """Check that the first rows hold their history first, then all-NaN steps."""
+    X = _table(6, 2)
+    Xt = SequenceWindower(window=4).fit_transform(X)
+    for t in range(3):
+        assert_array_equal(Xt[t, : t + 1], X[: t + 1])
+        assert np.isnan(Xt[t, t + 1 :]).all()
+    # The estimators read them as sequences of t + 1 steps.
+    _, lengths = split_nan_padding(Xt)
+    assert_array_equal(lengths, [1, 2, 3, 4, 4, 4])
+
+
+def test_sequence_windower_window_longer_than_data():
+    """Check that a window longer than X gives only short, padded rows."""
+    Xt = SequenceWindower(window=5).fit_transform(np.array([[1.0], [2.0]]))
+    assert_array_equal(split_nan_padding(Xt)[1], [1, 2])
+    assert_array_equal(Xt[1, :2, 0], [1.0, 2.0])
+
+
+def test_sequence_windower_dataframe_and_features():
+    """Check n_features_in_, feature_names_in_ and the feature-count check."""
+    df = pd.DataFrame(_table(8, 3), columns=["a", "b", "c"])
+    windower = SequenceWindower(window=2).fit(df)
+    assert windower.n_features_in_ == 3
+    assert_array_equal(windower.feature_names_in_, ["a", "b", "c"])
+    by_array = SequenceWindower(window=2).fit(df.to_numpy())
+    assert not hasattr(by_array, "feature_names_in_")
+    assert_array_equal(windower.transform(df), by_array.transform(df.to_numpy()))
+    with pytest.raises(ValueError, match="X has 2 features, but .* expecting 3"):
+        by_array.transform(_table(8, 2))
+
+
+def test_sequence_windower_float32_and_not_mutated():
+    """Check that float32 is kept and that X is left as it was."""
+    X = _table(6, 2).astype(np.float32)
+    before = X.copy()
+    Xt = SequenceWindower(window=3).fit_transform(X)
+    Xt[:] = 0
+    assert Xt.dtype == np.float32
+    assert_array_equal(X, before)
+
+
+def test_sequence_windower_rejects_nan_and_has_no_set_output():
+    """Check that NaN input raises and that set_output is not offered."""
+    X = _table(6, 2)
+    X[2, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        SequenceWindower(window=2).fit(X)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        SequenceWindower(window=2).fit(_table(6, 2)).transform(X)
+    assert not hasattr(SequenceWindower(), "set_output")
+
+
+def test_sequence_windower_global_pandas_output_stays_ndarray():
+    """Check that transform_output="pandas" leaves the 3-D output an ndarray."""
+    df = pd.DataFrame(_table(6, 2), columns=["a", "b"])
+    with config_context(transform_output="pandas"):
+        Xt = SequenceWindower(window=2).fit_transform(df)
+    assert isinstance(Xt, np.ndarray)
+    assert Xt.shape == (6, 2, 2)
+
+
+def test_sequence_windower_invalid_window():
+    """Check that window is validated in fit, with sklearn's message."""
+    with pytest.raises(ValueError, match="'window' parameter of SequenceWindower"):
+        SequenceWindower(window=0).fit(_table(6, 2))
+
+
+def test_sequence_windower_pipeline_with_regressor():
+    """Check that a windower feeds RNNRegressor in a Pipeline on a noisy sine."""
+    rng = np.random.RandomState(0)
+    t = np.arange(120)
+    wave = np.sin(t / 6) + 0.1 * rng.normal(size=t.size)
+    X, y = wave[:-1, None], wave[1:]  # predict the next value from the past
+    pipe = make_pipeline(
+        SequenceWindower(window=5),
+        RNNRegressor(hidden_size=8, max_epochs=5, random_state=0),
+    )
+    pred = pipe.fit(X, y).predict(X)
+    assert pred.shape == y.shape
+    assert np.isfinite(pred).all()
+    assert pipe[-1].n_features_in_ == 1
+    assert_array_equal(clone(pipe).fit(X, y).predict(X), pred)
+
+
+# Row t depends on rows t-window+1..t: windowing a reordering or a subset of the
+# rows legitimately gives different windows (and one row alone has no history).
+_ORDER_REASON = "rows are time steps: each output row depends on the rows before it"
+
+
+def _expected_failed_checks(windower):
+    if windower.window == 1:
+        return {}
+    return {
+        "check_methods_sample_order_invariance": _ORDER_REASON,
+        "check_methods_subset_invariance": _ORDER_REASON,
+    }
+
+
+@parametrize_with_checks(
+    [SequenceWindower(window=1), SequenceWindower(window=3)],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sequence_windower_sklearn_checks(estimator, check):
+    """Check that the windower passes scikit-learn's estimator checks."""
+    check(estimator)
