@@ -273,7 +273,8 @@ class _BaseRNN(BaseEstimator):
                 )
             ids = ids[:, :, 0]
         else:
-            ids = check_array(X, dtype=None, input_name="X")
+            # A batch of texts without any token arrives zero steps wide.
+            ids = check_array(X, dtype=None, ensure_min_features=0, input_name="X")
             if ids.dtype.kind not in "iu":
                 if not np.array_equal(ids, np.round(ids)):
                     raise ValueError(
@@ -290,7 +291,7 @@ class _BaseRNN(BaseEstimator):
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
             if self.pretrained_embeddings is not None:
-                self.vocab_size_ = len(self.pretrained_embeddings)
+                self.vocab_size_ = len(self._pretrained_weights())
                 if ids.max() >= self.vocab_size_:
                     raise ValueError(
                         f"X holds token id {ids.max()}, outside the "
@@ -302,6 +303,25 @@ class _BaseRNN(BaseEstimator):
             # Ids never seen in fit have no trained vector: read them as unknown.
             ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
         return compact_ids(ids)
+
+    def _pretrained_weights(self) -> np.ndarray:
+        """Return ``pretrained_embeddings`` as float32 ``(vocab_size, dim)``."""
+        try:
+            weights = np.asarray(self.pretrained_embeddings, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "pretrained_embeddings must be a numeric array of shape "
+                f"(vocab_size, embedding_dim): {exc}"
+            ) from exc
+        if weights.ndim != 2 or 0 in weights.shape:
+            raise ValueError(
+                "pretrained_embeddings must be a numeric array of shape "
+                f"(vocab_size, embedding_dim) with both sizes at least 1; got "
+                f"shape {weights.shape}."
+            )
+        if not np.isfinite(weights).all():
+            raise ValueError("pretrained_embeddings contains NaN or infinity.")
+        return weights
 
     def _check_step_features(self, n_features: int, *, reset: bool, kind: str):
         if reset:
@@ -384,11 +404,7 @@ class _BaseRNN(BaseEstimator):
             params["embedding_dim"] = self.embedding_dim
             params["freeze_embeddings"] = self.freeze_embeddings
             if self.pretrained_embeddings is not None:
-                weights = check_array(
-                    self.pretrained_embeddings,
-                    dtype=np.float32,
-                    input_name="pretrained_embeddings",
-                )
+                weights = self._pretrained_weights()
                 params["embedding_dim"] = weights.shape[1]
                 params["pretrained_embeddings"] = weights
         return params

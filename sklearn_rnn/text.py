@@ -8,6 +8,7 @@ from collections import Counter
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -38,9 +39,9 @@ def _as_texts(X, input_name: str = "X") -> list[str]:
         if isinstance(doc, bytes):
             doc = doc.decode("utf-8")
         if not isinstance(doc, str):
-            if doc is None or (isinstance(doc, float) and np.isnan(doc)):
+            if np.ndim(doc) == 0 and pd.isna(doc):
                 raise ValueError(
-                    f"{input_name} contains a missing value (None or NaN) at "
+                    f"{input_name} contains a missing value (None, NaN or NA) at "
                     f"position {i}; fill it, e.g. with an empty string."
                 )
             raise TypeError(
