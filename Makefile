@@ -28,4 +28,5 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python benchmarks/bench_fit_predict.py
+	$(BIN)/python benchmarks/bench_fit_predict.py --threads 1
+	$(BIN)/python benchmarks/bench_bucketing.py --threads 1

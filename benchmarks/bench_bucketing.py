@@ -13,7 +13,7 @@ a time through the same GRU, fed three ways:
 
 It prints epoch seconds (median), the share of processed time steps that are
 padding, and the cost per real time step relative to equal-length data. The
-last column also times ``RNNClassifier.fit`` itself on the ragged data.
+last line times ``RNNClassifier.fit`` itself on the ragged data.
 
 Run: ``python benchmarks/bench_bucketing.py [--threads 1]``
 """
@@ -21,26 +21,15 @@ Run: ``python benchmarks/bench_bucketing.py [--threads 1]``
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
 import torch
+from _common import machine_line
 
 from sklearn_rnn import RNNClassifier
 from sklearn_rnn.data import BatchIterator, SequenceDataset, pad_sequences
 from sklearn_rnn.modules import RecurrentNet
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def make_lengths(n, rng):
@@ -145,9 +134,7 @@ def main():
     ).fit(X_list, y)
     fit_epoch = float(np.median(clf.net_.history[:, "dur"]))
 
-    print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {cpu_name()}"
-    )
+    print(machine_line())
     print(
         f"{args.n_samples} sequences, lengths 5-500 (median {int(np.median(lengths))}, "
         f"mean {mean_len}), {args.n_features} features, GRU {args.hidden_size}, "

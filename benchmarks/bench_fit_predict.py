@@ -17,14 +17,13 @@ processes disturb much less (with one torch thread at least).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import time
 
 import numpy as np
 import skorch
 import torch
+from _common import load_average, machine_line
 from torch import nn
 
 from sklearn_rnn import RNNClassifier
@@ -37,24 +36,6 @@ def make_data(n, n_steps, n_features, n_classes, seed):
     X = rng.normal(size=(n, n_steps, n_features)).astype(np.float32)
     y = X[:, :, :n_classes].mean(axis=1).argmax(axis=1).astype(np.int64)
     return X, y
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def load_average():
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def plain_fit(X, y, cell, args):
@@ -151,11 +132,7 @@ def main():
         args.n_samples, args.n_steps, args.n_features, args.n_classes, seed=1
     )
 
-    print(f"- torch {torch.__version__}, skorch {skorch.__version__}")
-    print(
-        f"- CPU: {cpu_model()} ({os.cpu_count()} cores); torch threads: "
-        f"{torch.get_num_threads()}; load average at start: {load_average()}"
-    )
+    print(f"- {machine_line()}; skorch {skorch.__version__}")
     print(
         f"- data: {args.n_samples} x {args.n_steps} steps x {args.n_features} "
         f"features (float32), {args.n_classes} classes; hidden_size "

@@ -99,6 +99,13 @@ class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     --------
     sklearn.feature_extraction.text.CountVectorizer : Bag-of-words counts.
 
+    Notes
+    -----
+    A subword tokenizer, such as a Hugging Face tokenizer's ``tokenize``
+    method, can be passed as ``tokenizer``: this transformer then builds the
+    vocabulary over its tokens and keeps the padding and unknown-token ids
+    the estimators expect, with no extra dependency here.
+
     Examples
     --------
     >>> from sklearn_rnn import TextTokenizer
