@@ -10,10 +10,12 @@ tensors, declares and validates the parameters, and predicts through a plain
 
 from __future__ import annotations
 
+import copy
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
@@ -24,10 +26,11 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.helper import predefined_split
 
 from ._compat import Interval, StrOptions, validate_data
+from ._summary import layer_table
 from .data import (
     OOV_ID,
     BatchIterator,
@@ -46,6 +49,8 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
 }
+
+LR_SCHEDULES = ("plateau", "cosine", "onecycle")
 
 # Parameters handed to ``RecurrentNet`` unchanged.
 _MODULE_PARAMS = (
@@ -94,6 +99,39 @@ class _SequenceNet(NeuralNet):
         return step
 
 
+class _RecordLR(Callback):
+    """Record the learning rate each epoch starts with, as ``lr``."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+
+class _ValidScore(Callback):
+    """Record ``valid_score`` from the predictions of the validation pass.
+
+    skorch computes those predictions for the validation loss already; this
+    scores them instead of running the network over the validation data again.
+    """
+
+    def __init__(self, score):
+        self.score = score
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.outputs_, self.targets_ = [], []
+
+    def on_batch_end(self, net, batch, training, y_pred=None, **kwargs):
+        if not training and y_pred is not None:
+            self.outputs_.append(y_pred.detach())
+            self.targets_.append(batch[1][0])
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.outputs_:
+            score = self.score(torch.cat(self.outputs_), torch.cat(self.targets_))
+            net.history.record("valid_score", float(score))
+        # No tensors stay behind in a fitted (and pickled) net.
+        self.outputs_, self.targets_ = [], []
+
+
 class _BaseRNN(BaseEstimator):
     """Parameters, input handling, training and inference shared by estimators.
 
@@ -117,6 +155,7 @@ class _BaseRNN(BaseEstimator):
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES)), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -127,6 +166,7 @@ class _BaseRNN(BaseEstimator):
         "device": [StrOptions({"cpu", "cuda", "auto"}), str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "callbacks": [list, None],
         "warm_start": ["boolean"],
     }
 
@@ -148,6 +188,7 @@ class _BaseRNN(BaseEstimator):
         optimizer: str | type = "adam",
         lr: float = 0.005,
         weight_decay: float = 0.0,
+        lr_schedule: str | None = None,
         batch_size: int = 32,
         max_epochs: int = 100,
         early_stopping: bool = False,
@@ -158,6 +199,7 @@ class _BaseRNN(BaseEstimator):
         device: str = "cpu",
         random_state=None,
         verbose: int = 0,
+        callbacks: list | None = None,
         warm_start: bool = False,
     ):
         self.cell = cell
@@ -175,6 +217,7 @@ class _BaseRNN(BaseEstimator):
         self.optimizer = optimizer
         self.lr = lr
         self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping
@@ -185,6 +228,7 @@ class _BaseRNN(BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
         self.warm_start = warm_start
 
     # -- input -------------------------------------------------------------
@@ -409,22 +453,74 @@ class _BaseRNN(BaseEstimator):
                 params["pretrained_embeddings"] = weights
         return params
 
-    def _build_net(self, module_params: dict, device: torch.device) -> NeuralNet:
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = OPTIMIZERS[optimizer]
+    def _callbacks(self, n_train: int, n_valid: int) -> list:
+        """The skorch callbacks of one ``fit`` call, ours first."""
+        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        train_batches = -(-n_train // self.batch_size)
         callbacks = [
+            ("record_lr", _RecordLR()),
             (
                 "early_stopping",
                 EarlyStopping(
-                    monitor="valid_loss" if self.early_stopping else "train_loss",
+                    monitor=monitor,
                     patience=self.n_iter_no_change,
                     threshold=self.tol,
                     threshold_mode="abs",
                     load_best=self.early_stopping,
                 ),
-            )
+            ),
         ]
+        if n_valid:
+            callbacks.append(("valid_score", _ValidScore(self._valid_score)))
+        # Each fit call runs a whole schedule (last_epoch=-1), warm start or not.
+        if self.lr_schedule == "plateau":
+            scheduler = LRScheduler(
+                policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+                monitor=monitor,
+                patience=max(1, self.n_iter_no_change // 2),
+                factor=0.5,
+                threshold=self.tol,
+                threshold_mode="abs",
+                event_name=None,
+            )
+        elif self.lr_schedule == "cosine":
+            scheduler = LRScheduler(
+                policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                T_max=self.max_epochs,
+                last_epoch=-1,
+                event_name=None,
+            )
+        elif self.lr_schedule == "onecycle":
+            scheduler = LRScheduler(
+                policy=torch.optim.lr_scheduler.OneCycleLR,
+                max_lr=self.lr,
+                total_steps=self.max_epochs * train_batches,
+                step_every="batch",
+                last_epoch=-1,
+                event_name=None,
+            )
+        if self.lr_schedule is not None:
+            callbacks.append(("lr_schedule", scheduler))
+        if self.verbose:
+            valid_batches = -(-n_valid // self.batch_size)
+            callbacks.append(
+                (
+                    "progress_bar",
+                    ProgressBar(
+                        batches_per_epoch=train_batches + valid_batches,
+                        detect_notebook=False,
+                    ),
+                )
+            )
+        # Copies: skorch initializes (mutates) the callbacks it is given.
+        return callbacks + copy.deepcopy(list(self.callbacks or []))
+
+    def _build_net(
+        self, module_params: dict, device: torch.device, callbacks: list
+    ) -> NeuralNet:
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = OPTIMIZERS[optimizer]
         return _SequenceNet(
             module=RecurrentNet,
             criterion=self._criterion(),
@@ -479,14 +575,19 @@ class _BaseRNN(BaseEstimator):
         # caller's global torch random state.
         with torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
+            callbacks = self._callbacks(
+                len(train_ds), 0 if valid_ds is None else len(valid_ds)
+            )
             if not warm:
-                self.net_ = self._build_net(module_params, device)
+                self.net_ = self._build_net(module_params, device, callbacks)
                 self.net_.initialize()
                 self._fitted_architecture = architecture
             else:
                 self.net_.max_epochs = self.max_epochs
                 self.net_.verbose = self.verbose
                 self.net_.clip_grad_norm = self.clip_grad_norm
+                self.net_.callbacks = callbacks
+                self.net_.initialize_callbacks()
             net = self.net_
             net.iterator_train__random_state = np.random.RandomState(seed)
             net.train_split = None if valid_ds is None else predefined_split(valid_ds)
@@ -497,7 +598,32 @@ class _BaseRNN(BaseEstimator):
                 net.train_split = None
                 net.iterator_train__random_state = None
         self.n_iter_ = len(net.history)
+        self.history_ = self._history_frame()
+        monitor = "valid_loss" if self.early_stopping else "train_loss"
+        losses = self.history_[monitor] if monitor in self.history_ else None
+        # The last fit may have been interrupted before an epoch had a loss.
+        if losses is not None and losses.notna().any():
+            self.best_epoch_ = int(self.history_["epoch"][losses.idxmin()])
+        else:
+            self.best_epoch_ = self.n_iter_
         return self
+
+    def _history_frame(self) -> pd.DataFrame:
+        """The per-epoch records of ``net_.history``, without per-batch detail."""
+        rows = [
+            {
+                key: value
+                for key, value in epoch.items()
+                if key != "batches" and not key.endswith(("_best", "_batch_count"))
+            }
+            for epoch in self.net_.history
+        ]
+        frame = pd.DataFrame(rows)
+        first = ["epoch", "train_loss", "valid_loss", "valid_score", "lr", "dur"]
+        columns = [c for c in first if c in frame] + [
+            c for c in frame if c not in first
+        ]
+        return frame[columns] if len(frame) else frame
 
     @staticmethod
     def _dataset(X, lengths, y, sample_weight, index, device) -> SequenceDataset:
@@ -541,6 +667,63 @@ class _BaseRNN(BaseEstimator):
             restored[batches.order] = out
             out = restored
         return out
+
+    def summary(self, print_fn=None) -> None:
+        """Print a table of the network's layers, output shapes and parameters.
+
+        Like Keras' ``Model.summary``: one row per layer, then the total,
+        trainable and frozen parameter counts. Output dimensions that depend
+        on the data (batch size, sequence length) show as None.
+
+        Parameters
+        ----------
+        print_fn : callable or None, default=None
+            Called with each line of the table; None prints them.
+        """
+        check_is_fitted(self)
+        module = self.net_.module_
+        device = next(module.parameters()).device
+
+        def example(n_samples, n_steps):
+            if self._fitted_kind == "ids":
+                X = torch.full((n_samples, n_steps), OOV_ID, dtype=torch.long)
+            else:
+                X = torch.zeros(n_samples, n_steps, self._n_step_features)
+            lengths = torch.full((n_samples,), n_steps, dtype=torch.long)
+            return {"X": X.to(device), "lengths": lengths.to(device)}
+
+        training = module.training
+        module.eval()
+        try:
+            rows = layer_table(module, (example(2, 3), example(5, 7)))
+        finally:
+            module.train(training)
+        total = sum(p.numel() for p in module.parameters())
+        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        cells = [
+            (f"{name} ({kind})", str(shape), f"{n:,}")
+            for name, kind, shape, n, _ in rows
+        ]
+        header = ("Layer (type)", "Output shape", "Param #")
+        widths = [max(len(r[i]) for r in [header, *cells]) + 2 for i in range(3)]
+        rule = "=" * sum(widths)
+
+        def line(row):
+            return "".join(cell.ljust(width) for cell, width in zip(row, widths))
+
+        lines = [
+            f"{type(self).__name__}: {type(module).__name__}",
+            rule,
+            line(header).rstrip(),
+            rule,
+            *(line(row).rstrip() for row in cells),
+            rule,
+            f"Total params: {total:,}",
+            f"Trainable params: {trainable:,}",
+            f"Non-trainable params: {total - trainable:,}",
+        ]
+        for text in lines:
+            (print_fn or print)(text)
 
     def transform(self, X) -> np.ndarray:
         """Return the pooled sequence representation learned by the network.

@@ -62,6 +62,14 @@ default="adam"
     weight_decay : float, default=0.0
         Weight decay (L2 penalty) passed to the optimizer.
 
+    lr_schedule : {"plateau", "cosine", "onecycle"} or None, default=None
+        Learning-rate schedule, through skorch's ``LRScheduler``: "plateau"
+        halves the rate when the monitored loss has not improved by ``tol``
+        for more than ``max(1, n_iter_no_change // 2)`` epochs; "cosine"
+        anneals it to zero over ``max_epochs``; "onecycle" warms up to ``lr``
+        then anneals, stepping every batch. None keeps ``lr`` constant. Each
+        call to ``fit`` runs a whole schedule, with ``warm_start`` too.
+
     batch_size : int, default=32
         Samples per mini-batch, for training and prediction.
 
@@ -96,7 +104,15 @@ default="adam"
         random state is left untouched.
 
     verbose : int, default=0
-        Whether to print a per-epoch log.
+        0 prints nothing. 1 shows a progress bar over each epoch's batches (on
+        stderr) and a table with one row per epoch (on stdout): training loss,
+        validation loss and score with ``early_stopping``, learning rate and
+        duration.
+
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (instances, or ``(name, callback)`` pairs) for
+        the training loop, such as ``skorch.callbacks.Checkpoint``. They are
+        copied in ``fit``, so the objects passed here stay untouched.
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the current weights instead of
@@ -125,6 +141,16 @@ _ATTRIBUTES_DOC = """\
     n_iter_ : int
         Number of epochs trained, over all calls to ``fit`` with
         ``warm_start=True``.
+
+    history_ : pandas.DataFrame
+        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss`` and
+        ``valid_score`` (with ``early_stopping``), ``lr`` (at the start of the
+        epoch) and ``dur`` (seconds).
+
+    best_epoch_ : int
+        The epoch with the lowest monitored loss: the validation loss with
+        ``early_stopping`` (whose weights the model keeps), else the training
+        loss.
 """
 
 _INPUT_NOTES = """\

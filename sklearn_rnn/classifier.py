@@ -83,6 +83,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         optimizer: str | type = "adam",
         lr: float = 0.005,
         weight_decay: float = 0.0,
+        lr_schedule: str | None = None,
         batch_size: int = 32,
         max_epochs: int = 100,
         early_stopping: bool = False,
@@ -93,6 +94,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         device: str = "cpu",
         random_state=None,
         verbose: int = 0,
+        callbacks: list | None = None,
         warm_start: bool = False,
         class_weight: dict | str | None = None,
     ):
@@ -112,6 +114,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             optimizer=optimizer,
             lr=lr,
             weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
             batch_size=batch_size,
             max_epochs=max_epochs,
             early_stopping=early_stopping,
@@ -122,6 +125,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             device=device,
             random_state=random_state,
             verbose=verbose,
+            callbacks=callbacks,
             warm_start=warm_start,
         )
         self.class_weight = class_weight
@@ -129,6 +133,11 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     @staticmethod
     def _criterion():
         return torch.nn.CrossEntropyLoss
+
+    @staticmethod
+    def _valid_score(logits, target):
+        """Accuracy, as ``score``."""
+        return (logits.argmax(dim=1) == target).double().mean()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> RNNClassifier:

@@ -57,6 +57,19 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
     def _criterion():
         return torch.nn.MSELoss
 
+    @staticmethod
+    def _valid_score(y_pred, target):
+        """R^2 averaged over outputs, as ``score``.
+
+        Targets are standardized per output, which leaves each R^2 unchanged.
+        """
+        y_pred = y_pred.double().reshape(len(target), -1)
+        target = target.double().reshape(len(target), -1)
+        residual = ((target - y_pred) ** 2).sum(dim=0)
+        total = ((target - target.mean(dim=0)) ** 2).sum(dim=0)
+        r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-300), 0.0)
+        return r2.mean()
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> RNNRegressor:
         """Train the network on sequences ``X`` with targets ``y``.

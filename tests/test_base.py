@@ -772,13 +772,13 @@ def test_estimator_clip_grad_norm_limits_gradients(Estimator, sequences_3d):
 
     X, _ = sequences_3d
     y = _target(Estimator, X)
-    est = Estimator(**FAST_PARAMS, clip_grad_norm=1e-3).fit(X, y)
-    est.net_.callbacks_.append(("record", RecordNorm()))
-    est.set_params(warm_start=True, max_epochs=1).fit(X, y)
+    est = Estimator(
+        **FAST_PARAMS, clip_grad_norm=1e-3, callbacks=[("record", RecordNorm())]
+    ).fit(X, y)
     assert norms and max(norms) <= 1e-3 * (1 + 1e-4)
 
     norms.clear()
-    est.set_params(clip_grad_norm=None).fit(X, y)
+    est.set_params(clip_grad_norm=None, warm_start=True, max_epochs=1).fit(X, y)
     assert max(norms) > 1e-3
 
 

@@ -1,0 +1,272 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Watching and steering training: verbose output, history, schedules, summary."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import CHEAP_PARAMS
+from skorch.callbacks import Callback
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+
+ESTIMATORS = [RNNClassifier, RNNRegressor]
+FAST_PARAMS = {**CHEAP_PARAMS, "max_epochs": 4}
+
+
+def _target(Estimator, X):
+    values = X[:, :, 0].mean(axis=1)
+    if Estimator is RNNClassifier:
+        return (values > 0).astype(int)
+    return 10.0 * values
+
+
+class _CountEpochs(Callback):
+    def initialize(self):
+        self.epochs_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+
+
+class _InterruptAt(Callback):
+    """Raise KeyboardInterrupt at the end of an epoch, like Ctrl-C."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("lr_schedule", [None, "plateau", "cosine", "onecycle"])
+def test_estimator_verbose_zero_is_silent(Estimator, lr_schedule, sequences_3d, capsys):
+    """Check that verbose=0 prints nothing, whatever else is switched on."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(
+        **FAST_PARAMS, verbose=0, early_stopping=True, lr_schedule=lr_schedule
+    )
+    est.fit(X, y).predict(X)
+    est.score(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ""
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_verbose_progress_and_table(Estimator, sequences_3d, capsys):
+    """Check that verbose=1 shows a progress bar and a per-epoch table."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    Estimator(**FAST_PARAMS, verbose=1, early_stopping=True).fit(X, y)
+    captured = capsys.readouterr()
+    header = captured.out.strip().splitlines()[0].split()
+    for column in ["epoch", "train_loss", "valid_loss", "valid_score", "lr", "dur"]:
+        assert column in header
+    rows = [line.split() for line in captured.out.strip().splitlines()[2:]]
+    assert [row[0] for row in rows] == ["1", "2", "3", "4"]
+    # tqdm writes the bar to stderr, with the batch count of one epoch.
+    n_batches = -(-72 // FAST_PARAMS["batch_size"]) + -(-8 // FAST_PARAMS["batch_size"])
+    assert f"/{n_batches}" in captured.err
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_estimator_history_(Estimator, early_stopping, sequences_3d):
+    """Check that history_ holds one row per epoch with the expected columns."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS, early_stopping=early_stopping).fit(X, y)
+    history = est.history_
+    assert isinstance(history, pd.DataFrame)
+    assert len(history) == est.n_iter_ == FAST_PARAMS["max_epochs"]
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    expected = ["epoch", "train_loss", "lr", "dur"]
+    if early_stopping:
+        expected[2:2] = ["valid_loss", "valid_score"]
+    assert list(history.columns) == expected
+    assert np.all(history["lr"] == FAST_PARAMS["lr"])
+    assert np.allclose(history["train_loss"], est.net_.history[:, "train_loss"])
+
+    monitor = "valid_loss" if early_stopping else "train_loss"
+    best = history.loc[history["epoch"] == est.best_epoch_, monitor].item()
+    assert best == history[monitor].min()
+
+
+def test_rnn_classifier_valid_score_is_accuracy(sequences_3d):
+    """Check that valid_score at the best epoch is the restored model's accuracy."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import check_random_state
+
+    X, y = sequences_3d
+    clf = RNNClassifier(**{**FAST_PARAMS, "max_epochs": 8}, early_stopping=True)
+    clf.fit(X, y)
+    # The validation split fit makes: the same seed, drawn from random_state.
+    seed = check_random_state(0).randint(np.iinfo(np.int32).max)
+    _, valid = train_test_split(
+        np.arange(len(y)), test_size=0.1, random_state=seed, stratify=y
+    )
+    history = clf.history_.set_index("epoch")
+    expected = history.loc[clf.best_epoch_, "valid_score"]
+    assert clf.score(X[valid], y[valid]) == pytest.approx(expected)
+
+
+def test_estimators_without_fit_have_no_history(sequences_3d):
+    """Check that history_ and best_epoch_ exist only after fit."""
+    est = RNNRegressor(**FAST_PARAMS)
+    assert not hasattr(est, "history_")
+    assert not hasattr(est, "best_epoch_")
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_lr_schedule_changes_lr(Estimator, sequences_3d):
+    """Check that each named schedule moves the learning rate as it should."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    params = {**FAST_PARAMS, "max_epochs": 6, "lr": 0.01}
+
+    cosine = Estimator(**params, lr_schedule="cosine").fit(X, y).history_["lr"]
+    assert cosine.iloc[0] == pytest.approx(0.01)
+    assert np.all(np.diff(cosine) < 0)
+
+    onecycle = Estimator(**params, lr_schedule="onecycle").fit(X, y).history_["lr"]
+    peak = int(np.argmax(onecycle))
+    assert onecycle.iloc[0] < onecycle.iloc[peak] <= 0.01 + 1e-12
+    assert 0 < peak < len(onecycle) - 1
+    assert onecycle.iloc[-1] < onecycle.iloc[peak]
+
+    # A tolerance no epoch can meet: every epoch after the first is a plateau,
+    # so the rate halves after epoch 4, before early stopping ends epoch 5.
+    plateau = Estimator(
+        **params, lr_schedule="plateau", tol=1e3, n_iter_no_change=4
+    ).fit(X, y)
+    assert plateau.n_iter_ == 5
+    assert plateau.history_["lr"].tolist() == [0.01] * 4 + [0.005]
+    constant = Estimator(**params).fit(X, y).history_["lr"]
+    assert np.all(constant == 0.01)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_callbacks_param(Estimator, sequences_3d):
+    """Check that extra skorch callbacks run, on copies of the objects given."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    counter = _CountEpochs()
+    est = Estimator(**FAST_PARAMS, callbacks=[("count", counter)]).fit(X, y)
+    assert dict(est.net_.callbacks_)["count"].epochs_ == FAST_PARAMS["max_epochs"]
+    assert not hasattr(counter, "epochs_")
+    assert est.get_params()["callbacks"][0][1] is counter
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_estimator_keyboard_interrupt_keeps_model(Estimator, early_stopping):
+    """Check that Ctrl-C during fit leaves a usable model that can resume."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 12, 3)).astype(np.float32)
+    y = _target(Estimator, X)
+    est = Estimator(
+        **{**FAST_PARAMS, "max_epochs": 20},
+        early_stopping=early_stopping,
+        n_iter_no_change=50,
+        callbacks=[("interrupt", _InterruptAt(3))],
+    ).fit(X, y)
+    assert est.n_iter_ == 3
+    assert np.all(np.isfinite(est.predict(X)))
+    if early_stopping:
+        # The best epoch's weights are restored, as at the end of a full fit.
+        assert est.best_epoch_ == est.history_["valid_loss"].idxmin() + 1
+
+    est.set_params(warm_start=True, callbacks=None, max_epochs=2).fit(X, y)
+    assert est.n_iter_ == 5
+
+
+@pytest.mark.parametrize(
+    "params, n_frozen",
+    [
+        ({}, 0),
+        ({"bidirectional": True, "num_layers": 2, "head_hidden_sizes": (5,)}, 0),
+        ({"cell": "lstm", "projection_size": 6, "pooling": "mean"}, 0),
+    ],
+)
+def test_estimator_summary(params, n_frozen, sequences_3d):
+    """Check that summary() lists the layers and the module's parameter count."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**{**FAST_PARAMS, "max_epochs": 1}, **params).fit(X, y)
+    lines = []
+    clf.summary(print_fn=lines.append)
+    total = sum(p.numel() for p in clf.net_.module_.parameters())
+    assert f"Total params: {total:,}" in lines
+    assert f"Trainable params: {total - n_frozen:,}" in lines
+    assert f"Non-trainable params: {n_frozen:,}" in lines
+    rows = lines[4:-4]
+    assert sum(int(row.split()[-1].replace(",", "")) for row in rows) == total
+    # The head's output: data-dependent batch size, one logit per class.
+    assert any("(None, 2)" in row for row in rows)
+
+
+def test_estimator_summary_frozen_embedding(capsys):
+    """Check that frozen pretrained embeddings count as non-trainable."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 12, size=(40, 6))
+    y = (X[:, 0] > 6).astype(int)
+    weights = rng.normal(size=(12, 5))
+    clf = RNNClassifier(
+        **{**FAST_PARAMS, "max_epochs": 1},
+        pretrained_embeddings=weights,
+        freeze_embeddings=True,
+    ).fit(X, y)
+    clf.summary()
+    out = capsys.readouterr().out
+    assert "embedding (Embedding)" in out
+    assert "(None, None, 5)" in out
+    assert f"Non-trainable params: {weights.size:,}" in out
+
+
+def test_estimator_summary_not_fitted():
+    """Check that summary() before fit raises NotFittedError."""
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        RNNRegressor().summary()
+
+
+def test_estimator_module_eval_state_kept_by_summary(sequences_3d):
+    """Check that summary() leaves the module's train/eval mode as it was."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**FAST_PARAMS, dropout=0.5).fit(X, y)
+    clf.net_.module_.train()
+    clf.summary(print_fn=lambda line: None)
+    assert clf.net_.module_.training
+    assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_plot_history_returns_axes(early_stopping, sequences_3d, tmp_path):
+    """Check that plot_history draws the losses and saves as a PNG."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_rnn.plotting import plot_history
+
+    X, y = sequences_3d
+    clf = RNNClassifier(**FAST_PARAMS, early_stopping=early_stopping).fit(X, y)
+    ax = plot_history(clf)
+    assert isinstance(ax, matplotlib.axes.Axes)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert np.allclose(lines["train_loss"].get_ydata(), clf.history_["train_loss"])
+    assert ("valid_loss" in lines) == early_stopping
+    path = tmp_path / "history.png"
+    ax.figure.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    _, given = plt.subplots()
+    assert plot_history(clf, columns=["lr"], ax=given) is given
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        plot_history(clf, columns=["nope"])
+    plt.close("all")
