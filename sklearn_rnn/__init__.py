@@ -2,6 +2,7 @@
 """Recurrent neural networks as scikit-learn estimators, trained with skorch."""
 
 from .classifier import RNNClassifier
+from .forecasting import SequenceForecaster
 from .regressor import RNNRegressor
 from .text import TextTokenizer
 from .windowing import SequenceWindower, make_windows
@@ -11,6 +12,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RNNClassifier",
     "RNNRegressor",
+    "SequenceForecaster",
     "SequenceWindower",
     "TextTokenizer",
     "__version__",

@@ -235,3 +235,56 @@ default=None
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.encode(X, lengths)))
+
+
+class PinballLoss(nn.Module):
+    """Pinball (quantile) loss for several quantile outputs at once.
+
+    For a quantile level ``q`` and an error ``e = target - prediction``, the
+    loss is ``max(q * e, (q - 1) * e)``; its minimiser is the ``q`` quantile
+    of the target's conditional distribution.
+
+    Parameters
+    ----------
+    quantiles : sequence of float
+        Quantile levels in (0, 1), one per quantile output column.
+    point_output : bool, default=False
+        Whether the first output column is a point prediction, trained with
+        the squared error, ahead of the quantile columns.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        "none" returns one loss per sample: the sum over the output columns.
+
+    Notes
+    -----
+    ``forward`` takes ``input`` of shape ``(batch, n_outputs)``, where
+    ``n_outputs`` is ``len(quantiles)`` (plus one with ``point_output``), and
+    ``target`` of shape ``(batch,)`` or ``(batch, 1)``.
+    """
+
+    def __init__(self, quantiles, *, point_output: bool = False, reduction="mean"):
+        super().__init__()
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(
+                f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}."
+            )
+        levels = torch.as_tensor(quantiles, dtype=torch.float32).reshape(-1)
+        if len(levels) == 0 or not bool(((levels > 0) & (levels < 1)).all()):
+            raise ValueError(
+                f"quantiles must be levels in (0, 1), got {list(quantiles)!r}."
+            )
+        self.register_buffer("quantiles", levels)
+        self.point_output = point_output
+        self.reduction = reduction
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        target = target.reshape(len(target), 1).to(input.dtype)
+        loss = input.new_zeros(len(input))
+        if self.point_output:
+            loss = loss + (input[:, 0] - target[:, 0]) ** 2
+            input = input[:, 1:]
+        error = target - input
+        quantiles = self.quantiles.to(input.dtype)
+        loss = loss + torch.maximum(quantiles * error, (quantiles - 1) * error).sum(1)
+        if self.reduction == "none":
+            return loss
+        return loss.mean() if self.reduction == "mean" else loss.sum()

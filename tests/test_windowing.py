@@ -6,7 +6,6 @@ from numpy.testing import assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import RNNRegressor
 from sklearn_rnn.data import split_nan_padding
@@ -251,26 +250,3 @@ def test_sequence_windower_pipeline_with_regressor():
     assert np.isfinite(pred).all()
     assert pipe[-1].n_features_in_ == 1
     assert_array_equal(clone(pipe).fit(X, y).predict(X), pred)
-
-
-# Row t depends on rows t-window+1..t: windowing a reordering or a subset of the
-# rows legitimately gives different windows (and one row alone has no history).
-_ORDER_REASON = "rows are time steps: each output row depends on the rows before it"
-
-
-def _expected_failed_checks(windower):
-    if windower.window == 1:
-        return {}
-    return {
-        "check_methods_sample_order_invariance": _ORDER_REASON,
-        "check_methods_subset_invariance": _ORDER_REASON,
-    }
-
-
-@parametrize_with_checks(
-    [SequenceWindower(window=1), SequenceWindower(window=3)],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sequence_windower_sklearn_checks(estimator, check):
-    """Check that the windower passes scikit-learn's estimator checks."""
-    check(estimator)

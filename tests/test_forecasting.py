@@ -1,0 +1,374 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tests of SequenceForecaster."""
+
+import inspect
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+
+from sklearn_rnn._base import _BaseRNN
+from sklearn_rnn.forecasting import SequenceForecaster
+from sklearn_rnn.modules import PinballLoss
+
+FAST = {"hidden_size": 8, "lr": 0.02, "max_epochs": 3, "random_state": 0}
+LEARN = {"hidden_size": 16, "lr": 0.01, "batch_size": 64, "random_state": 0}
+
+
+def _trend(n=400, seed=0, noise=10.0):
+    """A raw-scale series: level 1000, trend, daily season, Gaussian noise."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    return 1000 + 3 * t + 50 * np.sin(2 * np.pi * t / 24) + rng.normal(0, noise, n)
+
+
+def _seasonal(n, seed=0, noise=1.0):
+    """A stationary season of period 12 plus Gaussian noise of sd ``noise``."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    return 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, noise, n)
+
+
+def _frame(y, n_known=1, seed=0):
+    """A DataFrame: the observed target, a covariate, and known columns."""
+    rng = np.random.RandomState(seed)
+    data = {"load": y, "temp": rng.normal(size=len(y))}
+    for i in range(n_known):
+        data[f"cal{i}"] = rng.randint(0, 2, len(y)).astype(float)
+    return pd.DataFrame(data)
+
+
+# -- alignment ------------------------------------------------------------
+
+
+def test_sequence_forecaster_output_shape_and_first_rows():
+    """Check that predict has one float64 value per row, the mean when no history."""
+    y = _trend(60)
+    X = y[:, None]
+    fc = SequenceForecaster(window=5, horizon=3, **FAST).fit(X, y)
+    pred = fc.predict(X)
+    assert pred.shape == (60,) and pred.dtype == np.float64
+    assert np.isfinite(pred).all()
+    # Rows 0..horizon-1 have no history: the training mean of y.
+    assert_allclose(pred[:3], y.mean())
+    assert fc.target_column_ == 0 and fc.normalize_ == "window"
+    assert fc.n_features_in_ == 1
+
+
+def test_sequence_forecaster_reads_only_its_window():
+    """Check that predict(X)[t] depends on rows t-horizon-window+1..t-horizon only."""
+    y = _trend(80)
+    X = np.column_stack([y, np.random.RandomState(1).normal(size=80)])
+    window, horizon = 6, 2
+    fc = SequenceForecaster(window=window, horizon=horizon, **FAST).fit(X, y)
+    full = fc.predict(X)
+    for t in (40, 79):
+        start = t - horizon - window + 1
+        alone = fc.predict(X[start : t + 1])
+        assert_allclose(alone[-1], full[t], rtol=1e-6)
+        # The first rows of a table read the shorter history they have.
+        short = fc.predict(X[: t + 1][-horizon - 2 :])
+        assert short[-1] != full[t]
+
+
+@pytest.mark.parametrize("horizon, learnable", [(3, True), (4, False)])
+def test_sequence_forecaster_horizon_alignment(horizon, learnable):
+    """Check that the value at t - horizon is read: y[t] = x[t - 3] is learned."""
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=400)
+    y = np.roll(x, 3)
+    fc = SequenceForecaster(
+        window=3, horizon=horizon, max_epochs=30, target_column=None, **LEARN
+    )
+    fc.fit(x[:300, None], y[:300])
+    score = r2_score(y[300:], fc.predict(x[:, None])[300:])
+    assert (score > 0.9) if learnable else (score < 0.2)
+
+
+def test_sequence_forecaster_no_leakage():
+    """Check that rows after the forecast origin never change predict(X)[t]."""
+    X = _frame(_trend(120), n_known=2)
+    y = X["load"]
+    horizon, t = 3, 90
+    fc = SequenceForecaster(
+        window=8, horizon=horizon, known_columns=["cal0", "cal1"], **FAST
+    ).fit(X, y)
+    before = fc.predict(X)
+    rng = np.random.RandomState(3)
+    after_origin = slice(t - horizon + 1, None)
+    changed = X.copy()
+    # Observed columns from the origin on, known columns after the target time.
+    changed.iloc[after_origin, :2] = rng.normal(0, 1e3, (len(X) - t + 2, 2))
+    changed.iloc[t + 1 :, 2:] = 1 - changed.iloc[t + 1 :, 2:]
+    assert_array_equal(fc.predict(changed)[: t + 1], before[: t + 1])
+    # The origin itself, and known columns at the target time, are read.
+    origin = X.copy()
+    origin.iloc[t - horizon, 0] += 100.0
+    assert fc.predict(origin)[t] != before[t]
+    known = X.copy()
+    known.iloc[t, 2] = 1 - known.iloc[t, 2]
+    assert fc.predict(known)[t] != before[t]
+
+
+def test_sequence_forecaster_known_columns_read_at_target_time():
+    """Check that a known column at the target time makes the target learnable."""
+    rng = np.random.RandomState(0)
+    holiday = rng.randint(0, 2, 400).astype(float)
+    y = 100.0 * holiday + rng.normal(0, 1, 400)
+    X = np.column_stack([y, holiday])
+    params = {"window": 4, "max_epochs": 30, **LEARN}
+    with_known = SequenceForecaster(known_columns=[1], **params).fit(X[:300], y[:300])
+    without = SequenceForecaster(**params).fit(X[:300], y[:300])
+    assert_array_equal(with_known.known_columns_, [1])
+    assert with_known.score(X[300:], y[300:]) > 0.9
+    assert without.score(X[300:], y[300:]) < 0.3
+
+
+# -- scale, trend and several series ----------------------------------------
+
+
+def test_sequence_forecaster_raw_scale_trend():
+    """Check that a raw-scale trending series is forecast better than naively."""
+    y = _trend(400)
+    X = y[:, None]
+    fc = SequenceForecaster(window=24, max_epochs=30, **LEARN).fit(X[:300], y[:300])
+    mae = np.abs(fc.predict(X)[300:] - y[300:]).mean()
+    naive = np.abs(y[299:-1] - y[300:]).mean()
+    assert mae < naive
+    # Beyond the training range, recursively: close to the noiseless truth.
+    t = np.arange(300, 324)
+    truth = 1000 + 3 * t + 50 * np.sin(2 * np.pi * t / 24)
+    assert np.abs(fc.forecast(24) - truth).mean() < 25.0
+
+
+def test_sequence_forecaster_series_are_isolated():
+    """Check that one series' rows never enter another series' windows."""
+    a, b = _seasonal(90, seed=0), 1000 * _seasonal(90, seed=1) + 5000
+    # Long format, series interleaved row by row (sorted by time).
+    X = pd.DataFrame({"id": np.tile(["a", "b"], 90), "value": np.ravel([a, b], "F")})
+    y = X["value"]
+    fc = SequenceForecaster(window=5, series_column="id", **FAST).fit(X, y)
+    assert list(fc.series_ids_) == ["a", "b"]
+    assert fc.n_features_in_ == 2
+    pred = fc.predict(X)
+    is_a = (X["id"] == "a").to_numpy()
+
+    changed = X.copy()
+    changed.loc[~is_a, "value"] = -changed.loc[~is_a, "value"]
+    assert_array_equal(fc.predict(changed)[is_a], pred[is_a])
+    assert_allclose(fc.predict(X[is_a])[:], pred[is_a], rtol=1e-6)
+    # The first row of b has no history of its own, whatever a's rows say.
+    assert_allclose(pred[1], b.mean())
+
+
+def test_sequence_forecaster_per_series_scaling():
+    """Check that a series 1000 times larger is forecast like the small one."""
+    a = _seasonal(100)
+    b = 1000 * a + 5000
+    X = pd.DataFrame({"id": np.repeat([0, 1], 100), "value": np.r_[a, b]})
+    fc = SequenceForecaster(window=6, series_column="id", **FAST)
+    pred = fc.fit(X, X["value"]).predict(X)
+    assert_allclose(pred[100:], 1000 * pred[:100] + 5000, rtol=1e-5)
+
+
+# -- forecast ---------------------------------------------------------------
+
+
+def test_sequence_forecaster_forecast_matches_predict():
+    """Check that forecasting up to horizon steps is predict on the next rows."""
+    y = _trend(100)
+    X = y[:, None]
+    fc = SequenceForecaster(window=8, horizon=4, **FAST).fit(X, y)
+    # Any values in the future rows: predict never reads them.
+    extended = np.r_[X, np.zeros((4, 1))]
+    assert_allclose(fc.forecast(4), fc.predict(extended)[-4:], rtol=1e-6)
+    assert_allclose(fc.forecast(2), fc.forecast(4)[:2])
+    # A given history continues from its own end.
+    assert_allclose(fc.forecast(3, history=X[:60]), fc.predict(X)[60:63], rtol=1e-6)
+
+
+@pytest.mark.parametrize("with_freq", [True, False])
+def test_sequence_forecaster_forecast_continues_date_index(with_freq):
+    """Check that forecasts of pandas input are indexed by the next time stamps."""
+    index = pd.date_range("2024-01-01", periods=80, freq="h")
+    if not with_freq:
+        index = pd.DatetimeIndex(list(index))  # frequency inferred
+    X = _frame(_trend(80), n_known=1).set_index(index)
+    y = X["load"]
+    fc = SequenceForecaster(window=6, horizon=2, known_columns="cal0", **FAST)
+    fc.fit(X.drop(columns="temp"), y)
+    future = pd.DataFrame(
+        {"load": np.nan, "cal0": [0.0, 1.0, 0.0, 1.0, 1.0]},
+        index=pd.date_range(index[-1], periods=6, freq="h")[1:],
+    )
+    out = fc.forecast(5, X_future=future)
+    assert isinstance(out, pd.Series) and out.name == "load"
+    expected = pd.date_range("2024-01-04 08:00", periods=5, freq="h")
+    assert_array_equal(out.index, expected)
+    assert np.isfinite(out).all()
+
+
+def test_sequence_forecaster_forecast_several_series():
+    """Check that each training series can be continued by its id."""
+    a, b = _seasonal(60), 100 * _seasonal(60, seed=1)
+    X = pd.DataFrame({"id": np.repeat(["a", "b"], 60), "value": np.r_[a, b]})
+    fc = SequenceForecaster(window=5, series_column="id", **FAST).fit(X, X["value"])
+    fa, fb = fc.forecast(3, series="a"), fc.forecast(3, series="b")
+    assert_allclose(fb, fc.forecast(3, history=X[X["id"] == "b"]))
+    assert np.abs(fb).mean() > 10 * np.abs(fa).mean()
+    with pytest.raises(ValueError, match="series=<id>"):
+        fc.forecast(3)
+    with pytest.raises(ValueError, match="was not seen in fit"):
+        fc.forecast(3, series="c")
+
+
+# -- quantiles ----------------------------------------------------------------
+
+
+def test_sequence_forecaster_quantiles_ordered_and_cover():
+    """Check sorted quantiles and a 10-90 interval covering about 80% of new data."""
+    y = _seasonal(900, noise=1.0)
+    X = y[:, None]
+    fc = SequenceForecaster(
+        window=12, quantiles=(0.9, 0.1, 0.5), max_epochs=40, **LEARN
+    ).fit(X[:600], y[:600])
+    assert_allclose(fc.quantiles_, [0.1, 0.5, 0.9])
+    q = fc.predict_quantiles(X)
+    assert q.shape == (900, 3)
+    assert np.all(np.diff(q, axis=1) >= 0)
+    interval = fc.predict_interval(X, coverage=0.8)
+    assert_array_equal(interval, q[:, [0, 2]])
+    test = slice(600, None)
+    inside = (interval[test, 0] <= y[test]) & (y[test] <= interval[test, 1])
+    assert 0.7 <= inside.mean() <= 0.9
+    # The noise has sd 1: the 10-90 interval of the noise is 2.56 wide.
+    assert 1.8 < np.median(interval[test, 1] - interval[test, 0]) < 4.0
+    with pytest.raises(ValueError, match="needs the quantiles"):
+        fc.predict_interval(X, coverage=0.5)
+
+
+def test_pinball_loss_per_sample():
+    """Check the pinball loss values, with and without a point output column."""
+    target = torch.tensor([1.0, 3.0])
+    pred = torch.tensor([[0.0, 2.0], [4.0, 5.0]])
+    loss = PinballLoss((0.1, 0.9), reduction="none")(pred, target)
+    # Sample 0: errors 1 and -1; sample 1: errors -1 and -2.
+    assert_allclose(loss.numpy(), [0.1 + 0.1, 0.9 + 0.2], rtol=1e-6)
+    point = PinballLoss((0.5,), point_output=True, reduction="none")(pred, target)
+    assert_allclose(point.numpy(), [1.0 + 0.5, 1.0 + 1.0], rtol=1e-6)
+    with pytest.raises(ValueError, match="levels in"):
+        PinballLoss((1.5,))
+
+
+def test_sequence_forecaster_no_quantile_methods_without_quantiles():
+    """Check that the quantile methods are unavailable when quantiles=None."""
+    fc = SequenceForecaster()
+    assert not hasattr(fc, "predict_quantiles")
+    assert not hasattr(fc, "predict_interval")
+    assert not hasattr(fc, "transform")
+
+
+# -- model selection, pickling --------------------------------------------
+
+
+def test_sequence_forecaster_grid_search_time_series_split():
+    """Check GridSearchCV with TimeSeriesSplit over window and hidden_size."""
+    y = _trend(150)
+    X = y[:, None]
+    params = {k: v for k, v in FAST.items() if k != "hidden_size"}
+    search = GridSearchCV(
+        SequenceForecaster(**params),
+        {"window": [3, 8], "hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(n_splits=3),
+        scoring="neg_mean_absolute_error",
+    ).fit(X, y)
+    assert search.best_params_["window"] in (3, 8)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    scores = cross_val_score(
+        clone(search.best_estimator_),
+        X,
+        y,
+        cv=TimeSeriesSplit(n_splits=2),
+        scoring="neg_mean_absolute_percentage_error",
+    )
+    assert np.all(scores < 0)
+
+
+def test_sequence_forecaster_pickle_round_trip():
+    """Check that a pickled forecaster predicts and forecasts identically."""
+    X = _frame(_trend(60))
+    fc = SequenceForecaster(
+        window=5, known_columns=["cal0"], quantiles=(0.2, 0.8), **FAST
+    ).fit(X, X["load"])
+    restored = pickle.loads(pickle.dumps(fc))
+    assert_array_equal(restored.predict(X), fc.predict(X))
+    assert_array_equal(restored.predict_quantiles(X), fc.predict_quantiles(X))
+    future = X.iloc[:1]
+    assert_array_equal(
+        restored.forecast(1, X_future=future), fc.forecast(1, X_future=future)
+    )
+
+
+def test_sequence_forecaster_has_base_parameters():
+    """Check that every base parameter but the token-id ones is a parameter."""
+    base = set(inspect.signature(_BaseRNN.__init__).parameters) - {"self"}
+    token = {"token_ids", "embedding_dim", "pretrained_embeddings", "freeze_embeddings"}
+    assert base - token <= set(SequenceForecaster().get_params())
+
+
+# -- errors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"window": 0}, "window"),
+        ({"horizon": 0}, "horizon"),
+        ({"known_columns": "holiday"}, "not a column of X"),
+        ({"known_columns": [1, 1]}, "same column twice"),
+        ({"known_columns": 5}, "out of range"),
+        ({"target_column": "load", "known_columns": "load"}, "known in advance"),
+        ({"target_column": None, "normalize": "window"}, "no target column"),
+        ({"quantiles": (0.0, 0.5)}, "distinct levels in"),
+        ({"quantiles": (0.5, 0.5)}, "distinct levels in"),
+        ({"quantiles": ("a",)}, "numbers in"),
+        ({"series_column": "id"}, "not a column of X"),
+        ({"horizon": 40}, "too few to forecast"),
+    ],
+)
+def test_sequence_forecaster_bad_parameters_raise(params, match):
+    """Check that invalid parameters raise a ValueError saying what is wrong."""
+    X = _frame(_trend(30))
+    with pytest.raises(ValueError, match=match):
+        SequenceForecaster(**params, **FAST).fit(X, X["load"])
+
+
+def test_sequence_forecaster_bad_forecast_arguments_raise():
+    """Check that forecast refuses what it cannot do, with a clear ValueError."""
+    X = _frame(_trend(40))
+    y = X["load"]
+    fc = SequenceForecaster(window=4, horizon=2, known_columns="cal0", **FAST)
+    fc.fit(X, y)
+    future = X.iloc[:3]
+    with pytest.raises(ValueError, match="steps"):
+        fc.forecast(0)
+    with pytest.raises(ValueError, match="X_future is required"):
+        fc.forecast(2)
+    with pytest.raises(ValueError, match="X_future has 3 rows"):
+        fc.forecast(2, X_future=future)
+    # "temp" is observed, not known: its future is unknown past the horizon.
+    assert len(fc.forecast(2, X_future=X.iloc[:2])) == 2
+    with pytest.raises(ValueError, match=r"columns \[1\] of X are neither"):
+        fc.forecast(3, X_future=future)
+    no_target = SequenceForecaster(window=4, target_column=None, **FAST)
+    no_target.fit(X[["temp"]], y)
+    with pytest.raises(ValueError, match="needs the target among the inputs"):
+        no_target.forecast(2)
+    with pytest.raises(ValueError, match="feature names should match"):
+        fc.predict(X.iloc[:, :2])
