@@ -541,8 +541,14 @@ class _BaseRNN(BaseEstimator):
             **{f"module__{k}": v for k, v in module_params.items()},
         )
 
-    def _fit_net(self, X, lengths, y, sample_weight, n_outputs, stratify=None):
-        """Build (or, with ``warm_start``, reuse) ``net_`` and train it."""
+    def _fit_net(
+        self, X, lengths, y, sample_weight, n_outputs, stratify=None, valid_idx=None
+    ):
+        """Build (or, with ``warm_start``, reuse) ``net_`` and train it.
+
+        With ``early_stopping``, ``valid_idx`` names the held-out samples; by
+        default they are a random (stratified) ``validation_fraction``.
+        """
         device = self._resolve_device()
         module_params = self._module_params(n_outputs)
         rng = check_random_state(self.random_state)
@@ -551,12 +557,15 @@ class _BaseRNN(BaseEstimator):
         train_idx = np.arange(len(lengths))
         valid_ds = None
         if self.early_stopping:
-            train_idx, valid_idx = train_test_split(
-                train_idx,
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=stratify,
-            )
+            if valid_idx is None:
+                train_idx, valid_idx = train_test_split(
+                    train_idx,
+                    test_size=self.validation_fraction,
+                    random_state=seed,
+                    stratify=stratify,
+                )
+            else:
+                train_idx = np.setdiff1d(train_idx, valid_idx)
             valid_ds = self._dataset(X, lengths, y, sample_weight, valid_idx, device)
         train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
 

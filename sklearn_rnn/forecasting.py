@@ -229,7 +229,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
     ``X`` must be complete: fill or drop missing values first (in
     :meth:`forecast`, only ``X_future`` may hold NaN, outside the known
     columns). Sample weights weigh the forecast of each target row. ``early_stopping``
-    holds out a random share of the windows, not the latest ones.
+    holds out the latest ``validation_fraction`` of each series' windows.
 
     Examples
     --------
@@ -614,12 +614,28 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
             target = np.concatenate(targets_y) - np.concatenate(levels)
             self._n_step_features = windows.shape[2]
             self._fitted_kind = "sequences"
+            # Early stopping holds out the latest windows of each series: the
+            # validation loss then measures forecasting forward in time.
+            valid_idx = None
+            if self.early_stopping:
+                sizes = np.array([len(job[2]) for job in jobs])
+                ends = np.cumsum(sizes)
+                n_valid = np.ceil(self.validation_fraction * sizes).astype(int)
+                valid_idx = np.concatenate(
+                    [np.arange(end - n, end) for end, n in zip(ends, n_valid)]
+                )
+            if valid_idx is not None and len(valid_idx) >= len(target):
+                raise ValueError(
+                    "early_stopping=True leaves no window to train on; lower "
+                    "validation_fraction or pass more rows."
+                )
             return self._fit_net(
                 windows,
                 lengths,
                 target.astype(np.float32)[:, None],
                 np.concatenate(weights),
                 self._n_outputs,
+                valid_idx=valid_idx,
             )
 
     def _fit_scaling(self, values, y, series) -> None:

@@ -372,3 +372,24 @@ def test_sequence_forecaster_bad_forecast_arguments_raise():
         no_target.forecast(2)
     with pytest.raises(ValueError, match="feature names should match"):
         fc.predict(X.iloc[:, :2])
+
+
+def test_sequence_forecaster_early_stopping_holds_out_latest(monkeypatch):
+    """Check that early stopping validates on each series' latest windows."""
+    seen = {}
+    original = SequenceForecaster._fit_net
+
+    def spy(self, *args, **kwargs):
+        seen.update(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SequenceForecaster, "_fit_net", spy)
+    y = np.concatenate([_seasonal(40, seed=0), _seasonal(60, seed=1)])
+    X = pd.DataFrame({"y": y, "id": np.repeat(["a", "b"], [40, 60])})
+    fc = SequenceForecaster(
+        window=4, series_column="id", early_stopping=True, **FAST
+    ).fit(X, y)
+    assert "valid_loss" in fc.history_
+    # One window per row after the first (horizon 1): 39 and 59 windows.
+    expected = np.r_[np.arange(39 - 4, 39), np.arange(39 + 59 - 6, 39 + 59)]
+    assert_array_equal(seen["valid_idx"], expected)
