@@ -526,6 +526,42 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
             out[slice(None) if rows is None else rows] = result
         return out
 
+    def _graph_inputs(self, X) -> tuple[dict, np.ndarray]:
+        """The exported graph's inputs for the rows of ``X`` that have history.
+
+        ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``.
+        """
+        check_is_fitted(self)
+        values, ids, _ = self._validate_table(X, reset=False)
+        windows, levels, scales, offsets, rows = [], [], [], [], []
+        for key, part_rows in _split_series(ids):
+            part = values if part_rows is None else values[part_rows]
+            positions = np.arange(len(values)) if part_rows is None else part_rows
+            stats = self._stats_for(key)
+            targets = np.arange(self.horizon, len(part))
+            if not len(targets):
+                continue
+            w, level = self._inputs(part, stats, targets)
+            windows.append(w)
+            levels.append(level)
+            scales.append(np.full(len(targets), stats.scale))
+            offsets.append(np.full(len(targets), stats.center))
+            rows.append(positions[targets])
+        if not windows:
+            raise ValueError(
+                f"X has no row with history: every series has at most horizon = "
+                f"{self.horizon} rows."
+            )
+        padded, lengths = split_nan_padding(np.concatenate(windows))
+        inputs = {
+            "X": padded.astype(np.float32),
+            "lengths": lengths,
+            "level": np.concatenate(levels).astype(np.float32),
+            "scale": np.concatenate(scales).astype(np.float32),
+            "offset": np.concatenate(offsets).astype(np.float32),
+        }
+        return inputs, np.concatenate(rows)
+
     # -- fit ---------------------------------------------------------------
 
     def _criterion(self):

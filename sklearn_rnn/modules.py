@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["RecurrentNet", "CELLS", "POOLINGS"]
+__all__ = ["CELLS", "POOLINGS", "InferenceGraph", "PinballLoss", "RecurrentNet"]
 
 CELLS = {
     "rnn": (nn.RNN, {"nonlinearity": "tanh"}),
@@ -200,16 +200,27 @@ default=None
             X = layer(X, lengths, equal_lengths)
         return X
 
-    def encode(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Return the pooled representation, shape ``(batch, output_size)``."""
+    def encode(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        equal_lengths: bool | None = None,
+    ) -> torch.Tensor:
+        """Return the pooled representation, shape ``(batch, output_size)``.
+
+        ``equal_lengths`` tells whether every sequence fills the batch's time
+        steps; None checks. Fixed-length batches (the common case) then skip
+        the gathers and masks. A traced graph (ONNX export) passes False so
+        that it holds the path valid for any lengths.
+        """
         if self.embedding is not None:
             X = self.embedding(X)
         if self.projection is not None:
             X = self.projection(X)
         n_steps = X.shape[1]
         lengths = lengths.to(device=X.device, dtype=torch.long)
-        # Fixed-length batches (the common case) skip the gathers and masks.
-        equal_lengths = bool((lengths == n_steps).all())
+        if equal_lengths is None:
+            equal_lengths = bool((lengths == n_steps).all())
         out = self._recurrent(X, lengths, equal_lengths)
 
         if self.pooling == "last":
@@ -233,8 +244,13 @@ default=None
             return summed / lengths.unsqueeze(1).to(out.dtype)
         return out.masked_fill(~mask, float("-inf")).amax(1)
 
-    def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.encode(X, lengths)))
+    def forward(
+        self,
+        X: torch.Tensor,
+        lengths: torch.Tensor,
+        equal_lengths: bool | None = None,
+    ) -> torch.Tensor:
+        return self.head(self.dropout(self.encode(X, lengths, equal_lengths)))
 
 
 class PinballLoss(nn.Module):
@@ -288,3 +304,43 @@ class PinballLoss(nn.Module):
         if self.reduction == "none":
             return loss
         return loss.mean() if self.reduction == "mean" else loss.sum()
+
+
+class InferenceGraph(nn.Module):
+    """A fitted :class:`RecurrentNet` with its output mapping, for export.
+
+    It always takes the path valid for sequences of any length (no check of
+    whether a batch has equal lengths), so a traced graph serves every batch.
+
+    Parameters
+    ----------
+    net : RecurrentNet
+        The trained network.
+    output : {"softmax", "affine"}
+        "softmax" returns class probabilities; "affine" returns
+        ``(net(X) + level) * scale + offset``.
+    scale, offset : array-like of shape (n_outputs,), default=None
+        Per-output scale and offset of "affine" (1 and 0 when None).
+    with_level : bool, default=False
+        Whether ``forward`` takes a per-row ``level`` added before scaling
+        (and ``scale``/``offset`` per row too), as the forecaster needs.
+    """
+
+    def __init__(self, net, output, scale=None, offset=None, with_level=False):
+        super().__init__()
+        self.net = net
+        self.output = output
+        self.with_level = with_level
+        n_outputs = net.head[-1].out_features
+        scale = torch.ones(n_outputs) if scale is None else torch.as_tensor(scale)
+        offset = torch.zeros(n_outputs) if offset is None else torch.as_tensor(offset)
+        self.register_buffer("scale", scale.to(torch.float32).reshape(-1))
+        self.register_buffer("offset", offset.to(torch.float32).reshape(-1))
+
+    def forward(self, X, lengths, level=None, scale=None, offset=None):
+        out = self.net(X, lengths, False)
+        if self.output == "softmax":
+            return torch.softmax(out, dim=1)
+        if self.with_level:
+            return (out + level.unsqueeze(1)) * scale.unsqueeze(1) + offset.unsqueeze(1)
+        return out * self.scale + self.offset

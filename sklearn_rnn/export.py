@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Export of fitted estimators to ONNX, for serving without Python's stack.
+
+Export uses torch alone; running the result needs onnxruntime (the optional
+``onnx`` extra: ``pip install "sklearn-rnn[onnx]"``). The graph holds the
+network and its output mapping; what turns raw input into the network's
+tensors stays in Python:
+
+- tokenizing texts (:class:`~sklearn_rnn.TextTokenizer`), and mapping ids not
+  seen in ``fit`` to 1;
+- variable-length input: the graph takes zero-padded sequences plus their
+  lengths (what :func:`sklearn_rnn.data.pad_sequences` and
+  :func:`sklearn_rnn.data.split_nan_padding` return);
+- for :class:`~sklearn_rnn.SequenceForecaster`, cutting the table into
+  scaled windows: :func:`onnx_inputs` does it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .classifier import RNNClassifier
+from .data import OOV_ID
+from .forecasting import SequenceForecaster
+from .modules import InferenceGraph
+from .regressor import RNNRegressor
+
+__all__ = ["onnx_inputs", "to_onnx"]
+
+# Warnings of torch's TorchScript-based exporter that do not apply here: it is
+# the exporter that handles recurrent layers with dynamic batch and time axes
+# (the torch.export-based one fails on them in torch 2.13), and the graph is
+# tested with batch sizes other than the traced one.
+_EXPORT_WARNINGS = (
+    "You are using the legacy TorchScript-based ONNX export",
+    "Exporting a model to ONNX with a batch_size other than 1",
+    "The feature will be removed",
+)
+
+
+def _graph(estimator) -> tuple[InferenceGraph, list[str], str]:
+    if not isinstance(estimator, (RNNClassifier, RNNRegressor, SequenceForecaster)):
+        raise TypeError(
+            "to_onnx exports RNNClassifier, RNNRegressor and SequenceForecaster, "
+            f"not {type(estimator).__name__}."
+        )
+    check_is_fitted(estimator)
+    # A copy: the fitted estimator keeps its device and train/eval mode.
+    net = copy.deepcopy(estimator.net_.module_).cpu().eval()
+    if isinstance(estimator, SequenceForecaster):
+        graph = InferenceGraph(net, "affine", with_level=True)
+        return graph, ["X", "lengths", "level", "scale", "offset"], "forecasts"
+    if isinstance(estimator, RNNClassifier):
+        return InferenceGraph(net, "softmax"), ["X", "lengths"], "probabilities"
+    graph = InferenceGraph(
+        net, "affine", scale=estimator._y_scale, offset=estimator._y_mean
+    )
+    return graph, ["X", "lengths"], "predictions"
+
+
+def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
+    """Write the inference graph of a fitted estimator to an ONNX file.
+
+    Inputs of the graph: ``X``, float32 ``(batch, time, n_features)``, or
+    int64 ``(batch, time)`` token ids; ``lengths``, int64 ``(batch,)``, the
+    valid steps of each sequence (padding after them is ignored). The
+    forecaster's graph also takes float32 ``level``, ``scale`` and ``offset``
+    per row (see :func:`onnx_inputs`). Batch size and sequence length are
+    dynamic.
+
+    Outputs: ``probabilities`` ``(batch, n_classes)`` for a classifier, in the
+    order of ``classes_``; ``predictions`` ``(batch, n_outputs)`` for a
+    regressor; ``forecasts`` ``(batch, 1 + n_quantiles)`` for a forecaster
+    (point forecast, then the quantiles as trained, unsorted).
+
+    Parameters
+    ----------
+    estimator : RNNClassifier, RNNRegressor or SequenceForecaster
+        A fitted estimator.
+    path : str or path-like
+        File to write.
+    opset_version : int, default=17
+        ONNX operator set of the graph.
+
+    Returns
+    -------
+    path : str
+        The file written.
+
+    Examples
+    --------
+    >>> import numpy as np, onnxruntime, tempfile, os
+    >>> from sklearn_rnn import RNNRegressor
+    >>> from sklearn_rnn.export import to_onnx
+    >>> X = np.random.RandomState(0).normal(size=(40, 6, 2)).astype("float32")
+    >>> reg = RNNRegressor(hidden_size=4, max_epochs=2, random_state=0)
+    >>> reg.fit(X, X[:, -1, 0])
+    RNNRegressor(...)
+    >>> path = to_onnx(reg, os.path.join(tempfile.mkdtemp(), "reg.onnx"))
+    >>> session = onnxruntime.InferenceSession(path)
+    >>> lengths = np.full(len(X), 6)
+    >>> out = session.run(None, {"X": X, "lengths": lengths})[0]
+    >>> bool(np.allclose(out[:, 0], reg.predict(X), atol=1e-5))
+    True
+    """
+    graph, input_names, output_name = _graph(estimator)
+    if estimator._fitted_kind == "ids":
+        X = torch.full((2, 3), OOV_ID, dtype=torch.long)
+    else:
+        X = torch.zeros(2, 3, estimator._n_step_features)
+    args = [X, torch.full((2,), 3, dtype=torch.long)]
+    args += [torch.zeros(2), torch.ones(2), torch.zeros(2)][: len(input_names) - 2]
+    dynamic_axes = {name: {0: "batch"} for name in [*input_names, output_name]}
+    dynamic_axes["X"] = {0: "batch", 1: "time"}
+    path = os.fspath(path)
+    with warnings.catch_warnings():
+        for message in _EXPORT_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        # Shape checks inside torch's recurrent layers; the graph is tested.
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        torch.onnx.export(
+            graph,
+            tuple(args),
+            path,
+            input_names=input_names,
+            output_names=[output_name],
+            dynamic_axes=dynamic_axes,
+            opset_version=opset_version,
+            dynamo=False,
+        )
+    return path
+
+
+def onnx_inputs(estimator, X) -> tuple[dict, np.ndarray]:
+    """Return the ONNX graph's inputs for ``X``, and the rows they cover.
+
+    For :class:`~sklearn_rnn.RNNClassifier` and
+    :class:`~sklearn_rnn.RNNRegressor`, ``X`` is checked and padded as in
+    ``predict``. For :class:`~sklearn_rnn.SequenceForecaster`, the table is
+    cut into scaled windows; rows without any history (the first ``horizon``
+    rows of a series) have no window and are left out: ``predict`` gives them
+    the series' training mean.
+
+    Parameters
+    ----------
+    estimator : RNNClassifier, RNNRegressor or SequenceForecaster
+        A fitted estimator.
+    X : array-like
+        Input, as for the estimator's ``predict``.
+
+    Returns
+    -------
+    inputs : dict of str to ndarray
+        Feed for ``onnxruntime.InferenceSession.run``.
+    rows : ndarray of int
+        The rows of ``X`` the graph's output rows stand for.
+    """
+    check_is_fitted(estimator)
+    if isinstance(estimator, SequenceForecaster):
+        return estimator._graph_inputs(X)
+    X, lengths = estimator._validate_X(X, reset=False)
+    return {"X": X, "lengths": lengths}, np.arange(len(lengths))

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""ONNX export: the exported graph predicts like the estimator."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import CHEAP_PARAMS
+from numpy.testing import assert_allclose
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceForecaster
+
+ort = pytest.importorskip("onnxruntime")
+
+from sklearn_rnn.export import onnx_inputs, to_onnx  # noqa: E402
+
+FAST = {**CHEAP_PARAMS, "max_epochs": 3}
+
+
+def _ragged(n, n_features, max_len, seed):
+    rng = np.random.RandomState(seed)
+    return [
+        rng.normal(size=(rng.randint(1, max_len + 1), n_features)).astype(np.float32)
+        for _ in range(n)
+    ]
+
+
+def _session(est, tmp_path):
+    return ort.InferenceSession(to_onnx(est, tmp_path / "model.onnx"))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_to_onnx_classifier_matches_predict_proba(
+    cell, bidirectional, pooling, tmp_path
+):
+    """Check that the exported classifier matches predict_proba at any length."""
+    X = _ragged(60, 3, 12, seed=0)
+    y = np.array([int(x[:, 0].mean() > 0) for x in X])
+    clf = RNNClassifier(
+        **FAST, cell=cell, bidirectional=bidirectional, pooling=pooling
+    ).fit(X, y)
+    session = _session(clf, tmp_path)
+    for n, max_len, seed in [(1, 5, 1), (7, 3, 2), (33, 40, 3)]:
+        X_new = _ragged(n, 3, max_len, seed)
+        inputs, rows = onnx_inputs(clf, X_new)
+        proba = session.run(None, inputs)[0]
+        assert_allclose(proba, clf.predict_proba(X_new)[rows], atol=1e-5)
+
+
+def test_to_onnx_token_ids(tmp_path):
+    """Check that the exported embedding path matches, unseen ids included."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 30, size=(60, 8))
+    X[::3, 5:] = 0
+    y = (X[:, 0] > 15).astype(int)
+    clf = RNNClassifier(**FAST, embedding_dim=6).fit(X, y)
+    session = _session(clf, tmp_path)
+    X_new = rng.randint(0, 60, size=(9, 20))
+    inputs, _ = onnx_inputs(clf, X_new)
+    assert inputs["X"].dtype == np.int64
+    assert_allclose(session.run(None, inputs)[0], clf.predict_proba(X_new), atol=1e-5)
+
+
+def test_to_onnx_regressor_multi_output(tmp_path):
+    """Check that the exported regressor matches predict on the original scale."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 10, 2)).astype(np.float32)
+    y = np.column_stack([1000 * X[:, -1, 0], X[:, :, 1].sum(1) - 50])
+    reg = RNNRegressor(**FAST, num_layers=2, head_hidden_sizes=(5,)).fit(X, y)
+    session = _session(reg, tmp_path)
+    X_new = rng.normal(size=(13, 17, 2)).astype(np.float32)
+    out = session.run(None, onnx_inputs(reg, X_new)[0])[0]
+    assert_allclose(out, reg.predict(X_new), rtol=1e-5, atol=1e-3)
+
+
+def test_to_onnx_forecaster(tmp_path):
+    """Check that the exported forecaster matches predict and its quantiles."""
+    rng = np.random.RandomState(0)
+    t = np.arange(300)
+    y = 500 + 2 * t + 30 * np.sin(2 * np.pi * t / 12) + rng.normal(size=300)
+    X = pd.DataFrame({"y": y, "month": t % 12})
+    fc = SequenceForecaster(
+        window=12, horizon=2, known_columns=["month"], quantiles=(0.1, 0.9), **FAST
+    ).fit(X, y)
+    session = _session(fc, tmp_path)
+    inputs, rows = onnx_inputs(fc, X.iloc[:100])
+    # The first horizon rows have no history, hence no window.
+    np.testing.assert_array_equal(rows, np.arange(2, 100))
+    out = session.run(None, inputs)[0]
+    assert_allclose(out[:, 0], fc.predict(X.iloc[:100])[rows], rtol=1e-5)
+    quantiles = np.sort(out[:, 1:], axis=1)
+    assert_allclose(quantiles, fc.predict_quantiles(X.iloc[:100])[rows], rtol=1e-5)
+
+
+def test_to_onnx_rejects_other_objects(tmp_path):
+    """Check that exporting an unsupported or unfitted object raises clearly."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(NotFittedError):
+        to_onnx(RNNRegressor(), tmp_path / "m.onnx")
+    lin = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(TypeError, match="exports RNNClassifier"):
+        to_onnx(lin, tmp_path / "m.onnx")
