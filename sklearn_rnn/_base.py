@@ -646,8 +646,14 @@ class _BaseRNN(BaseEstimator):
 
     # -- inference ---------------------------------------------------------
 
-    def _forward(self, X, *, encode: bool = False) -> np.ndarray:
-        """Run the fitted module over ``X`` and return float32 outputs."""
+    def _forward(self, X, *, encode: bool = False, pad: bool = True) -> np.ndarray:
+        """Run the fitted module over ``X`` and return float32 outputs.
+
+        ``pad`` fills every batch up to ``batch_size`` rows, so that a
+        sequence's output does not depend, even in the last bits, on the
+        other sequences of its batch. Callers that feed one small batch at a
+        time and need no such guarantee (recursive forecasting) turn it off.
+        """
         check_is_fitted(self)
         X, lengths = self._validate_X(X, reset=False)
         module = self.net_.module_
@@ -665,7 +671,7 @@ class _BaseRNN(BaseEstimator):
         try:
             with torch.inference_mode():
                 out = [
-                    fn(**pad_rows(Xb, self.batch_size))[: len(Xb["X"])]
+                    fn(**pad_rows(Xb, self.batch_size if pad else 0))[: len(Xb["X"])]
                     for Xb, _ in batches
                 ]
             out = torch.cat(out).float().cpu().numpy()

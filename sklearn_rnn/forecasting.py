@@ -487,7 +487,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
         windows[~valid] = np.nan
         return windows.astype(np.float32), level
 
-    def _outputs(self, jobs) -> list[np.ndarray]:
+    def _outputs(self, jobs, pad: bool = True) -> list[np.ndarray]:
         """Return the outputs, on the target's scale, of each job.
 
         A job is ``(values, stats, targets)`` for one series. One pass of the
@@ -503,7 +503,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
                 inputs.append(windows)
             results.append((out, has_history, level, stats))
         if inputs:
-            raw = self._forward(np.concatenate(inputs)).astype(np.float64)
+            raw = self._forward(np.concatenate(inputs), pad=pad).astype(np.float64)
             start = 0
             for out, has_history, level, stats in results:
                 if level is None:
@@ -778,7 +778,14 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
             columns.append(match[0])
         return self.predict_quantiles(X)[:, columns]
 
-    def forecast(self, steps: int, X_future=None, history=None, series=None):
+    def forecast(
+        self,
+        steps: int,
+        X_future=None,
+        history=None,
+        series=None,
+        return_quantiles: bool = False,
+    ):
         """Forecast the ``steps`` values that follow the end of a series.
 
         The first ``horizon`` steps are direct forecasts from the observed
@@ -799,6 +806,12 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
         series : object, default=None
             Which training series to continue, when ``fit`` saw several and
             ``history`` is None.
+        return_quantiles : bool, default=False
+            Also return the forecast quantiles ``quantiles_``. Only for
+            ``steps <= horizon``: recursive steps read earlier forecasts as
+            if they were observed, so quantiles there would leave out the
+            error of those forecasts and be too narrow. For intervals further
+            ahead, fit with a larger ``horizon``.
 
         Returns
         -------
@@ -806,6 +819,10 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
             The forecasts. A Series indexed by the next time stamps when the
             history (the training ``X`` by default) was a DataFrame with a
             DatetimeIndex or PeriodIndex whose frequency is set or inferable.
+        y_quantiles : ndarray of shape (steps, n_quantiles) or pandas.DataFrame
+            Only with ``return_quantiles=True``: the sorted quantiles, one
+            column per level (a DataFrame with the same index as
+            ``y_future`` when that is a Series).
 
         Raises
         ------
@@ -834,6 +851,18 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
                     )
                 key = keys[0].item() if hasattr(keys[0], "item") else keys[0]
             index_info = _index_info(getattr(history, "index", None), None)
+        if return_quantiles:
+            if self.quantiles_ is None:
+                raise ValueError(
+                    "return_quantiles=True needs quantiles set at construction, "
+                    "for instance quantiles=(0.1, 0.5, 0.9)."
+                )
+            if steps > self.horizon:
+                raise ValueError(
+                    f"return_quantiles=True covers at most horizon = {self.horizon} "
+                    f"steps, got steps={steps}: recursive steps would give too "
+                    "narrow quantiles. Fit with horizon >= steps for them."
+                )
         if steps > self.horizon:
             self._check_recursive()
         future = np.full((steps, self.n_features_in_), np.nan)
@@ -855,20 +884,25 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
             future[:, self.known_columns_] = known
         extended = np.concatenate([values, future])
         stats = self._stats_for(key)
-        preds = np.empty(steps)
+        outputs = np.empty((steps, self._n_outputs))
         for start in range(0, steps, self.horizon):
             block = np.arange(start, min(start + self.horizon, steps))
             targets = len(values) + block
-            (out,) = self._outputs([(extended, stats, targets)])
-            preds[block] = out[:, 0]
+            # One small batch per block: no padding to batch_size rows.
+            (out,) = self._outputs([(extended, stats, targets)], pad=False)
+            outputs[block] = out
             if self.target_column_ is not None:
                 extended[targets, self.target_column_] = out[:, 0]
-        if index_info is None:
-            return preds
-        last, freq = index_info
-        make_range = pd.period_range if isinstance(last, pd.Period) else pd.date_range
-        index = make_range(start=last, periods=steps + 1, freq=freq)[1:]
-        return pd.Series(preds, index=index, name=self._y_name)
+        preds, quantiles = outputs[:, 0], np.sort(outputs[:, 1:], axis=1)
+        if index_info is not None:
+            last, freq = index_info
+            make_range = (
+                pd.period_range if isinstance(last, pd.Period) else pd.date_range
+            )
+            index = make_range(start=last, periods=steps + 1, freq=freq)[1:]
+            preds = pd.Series(preds, index=index, name=self._y_name)
+            quantiles = pd.DataFrame(quantiles, index=index, columns=self.quantiles_)
+        return (preds, quantiles) if return_quantiles else preds
 
     def _tail_key(self, series):
         if series is None:

@@ -253,6 +253,25 @@ def test_sequence_forecaster_quantiles_ordered_and_cover():
         fc.predict_interval(X, coverage=0.5)
 
 
+def test_sequence_forecaster_forecast_quantiles():
+    """Check that forecast returns the quantiles of predict up to horizon only."""
+    y = _seasonal(200, noise=1.0)
+    X = pd.DataFrame({"y": y}, index=pd.date_range("2020-01-01", periods=200))
+    fc = SequenceForecaster(window=8, horizon=3, quantiles=(0.1, 0.9), **FAST)
+    fc.fit(X, y)
+    point, quantiles = fc.forecast(3, return_quantiles=True)
+    assert_allclose(point, fc.forecast(3))
+    assert list(quantiles.columns) == [0.1, 0.9]
+    assert quantiles.index.equals(point.index)
+    extended = pd.concat([X, pd.DataFrame({"y": np.nan}, index=point.index)]).ffill()
+    assert_allclose(quantiles, fc.predict_quantiles(extended)[-3:], rtol=1e-5)
+    with pytest.raises(ValueError, match="at most horizon = 3"):
+        fc.forecast(4, return_quantiles=True)
+    no_q = SequenceForecaster(window=8, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="needs quantiles"):
+        no_q.forecast(1, return_quantiles=True)
+
+
 def test_pinball_loss_per_sample():
     """Check the pinball loss values, with and without a point output column."""
     target = torch.tensor([1.0, 3.0])
