@@ -3,6 +3,7 @@
 
 from .classifier import RNNClassifier
 from .forecasting import SequenceForecaster
+from .persistence import load, save
 from .regressor import RNNRegressor
 from .text import TextTokenizer
 from .windowing import SequenceWindower, make_windows
@@ -16,5 +17,7 @@ __all__ = [
     "SequenceWindower",
     "TextTokenizer",
     "__version__",
+    "load",
     "make_windows",
+    "save",
 ]

@@ -1,0 +1,817 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Saving and loading fitted estimators without pickle.
+
+:func:`save` writes one `safetensors <https://huggingface.co/docs/safetensors>`_
+file: the network weights (and every numeric array) are its tensors, and a
+JSON description of the estimator (class, constructor parameters, fitted
+attributes, training history) sits in the file's metadata header. :func:`load`
+reads it back without unpickling anything and without importing any name it
+finds in the file: classes are looked up in fixed allow-lists, and the network
+is rebuilt from its saved architecture before the weights are copied in.
+
+A file that does not match what it claims (edited, truncated, another format,
+a newer format version) raises a ``ValueError`` that names the problem.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import tempfile
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
+
+from ._base import _BaseRNN
+from .classifier import RNNClassifier
+from .regressor import RNNRegressor
+from .text import TextTokenizer
+from .windowing import SequenceWindower
+
+__all__ = ["FORMAT_VERSION", "load", "save"]
+
+#: Version of the file layout written by :func:`save`. :func:`load` reads this
+#: version only; it changes when a file written now would be misread.
+FORMAT_VERSION = 1
+_FORMAT = "sklearn_rnn"
+
+_RNN_STATE = (
+    "n_features_in_",
+    "_n_step_features",
+    "_fitted_kind",
+    "_fitted_architecture",
+    "n_iter_",
+)
+_SCALER_STATE = ("n_features_in_", "n_samples_seen_", "scale_")
+
+# The estimators a file may hold, by the name stored in it, with the fitted
+# attributes a fitted one must have. Anything else is refused on save, and a
+# name not listed here is refused on load.
+_ESTIMATORS = {
+    "sklearn_rnn.RNNClassifier": (RNNClassifier, (*_RNN_STATE, "classes_")),
+    "sklearn_rnn.RNNRegressor": (
+        RNNRegressor,
+        (*_RNN_STATE, "_y_mean", "_y_scale", "_y_ndim"),
+    ),
+    "sklearn_rnn.TextTokenizer": (TextTokenizer, ("vocabulary_", "n_features_in_")),
+    "sklearn_rnn.SequenceWindower": (SequenceWindower, ("n_features_in_",)),
+    "sklearn.pipeline.Pipeline": (Pipeline, ()),
+    "sklearn.preprocessing.StandardScaler": (
+        StandardScaler,
+        (*_SCALER_STATE, "mean_", "var_"),
+    ),
+    "sklearn.preprocessing.MinMaxScaler": (
+        MinMaxScaler,
+        (*_SCALER_STATE, "min_", "data_min_", "data_max_", "data_range_"),
+    ),
+    "sklearn.preprocessing.MaxAbsScaler": (MaxAbsScaler, (*_SCALER_STATE, "max_abs_")),
+    "sklearn.preprocessing.RobustScaler": (
+        RobustScaler,
+        ("n_features_in_", "center_", "scale_"),
+    ),
+}
+
+# Classes and functions that parameters may hold, stored by these names.
+_REFERENCES = {
+    f"torch.optim.{name}": getattr(torch.optim, name)
+    for name in dir(torch.optim)
+    if isinstance(getattr(torch.optim, name), type)
+    and issubclass(getattr(torch.optim, name), torch.optim.Optimizer)
+    and getattr(torch.optim, name) is not torch.optim.Optimizer
+}
+_REFERENCES["str.split"] = str.split
+
+# Fitted attributes recomputed on load rather than stored.
+_DERIVED = {"history_": "_history_frame"}
+
+# numpy dtypes stored as safetensors tensors; other arrays go into the JSON.
+_TENSOR_DTYPES = {
+    np.dtype(name)
+    for name in "bool uint8 uint16 uint32 uint64 int8 int16 int32 int64 "
+    "float16 float32 float64".split()
+    if hasattr(torch, name)
+}
+_ARRAY_KINDS = "biufUSO"
+_TAGS = {
+    f"__{name}__"
+    for name in "tuple items float bytes scalar ndarray dtype tensor device "
+    "random_state ref estimator".split()
+}
+_MAX_DEPTH = 64
+
+
+def _name_of(cls) -> str | None:
+    return next((name for name, (c, _) in _ESTIMATORS.items() if c is cls), None)
+
+
+def _unsupported(where: str, what: str) -> TypeError:
+    return TypeError(
+        f"Cannot save {where}: {what}. sklearn_rnn.persistence stores only "
+        "plain data (numbers, strings, arrays, lists, dicts), torch.optim classes "
+        "and str.split, in these estimators: "
+        f"{', '.join(name.rpartition('.')[2] for name in _ESTIMATORS)}. Use a "
+        "built-in option instead (a string such as optimizer='adam'; "
+        "token_pattern or analyzer rather than a tokenizer function), or "
+        "pickle/joblib for files you trust."
+    )
+
+
+def _unsupported_estimator(what: str, which: str, est) -> TypeError:
+    return TypeError(
+        f"Cannot save {what}: {which} is a {type(est).__qualname__}, which "
+        "sklearn_rnn.persistence does not support (no class outside a fixed list "
+        "is saved, so that loading never runs code from the file). Supported: "
+        f"{', '.join(n.rpartition('.')[2] for n in _ESTIMATORS)}. Use pickle or "
+        "joblib for files you trust."
+    )
+
+
+class _Writer:
+    """Turn an estimator into JSON-compatible data and a dict of tensors."""
+
+    def __init__(self, include_optimizer: bool):
+        self.include_optimizer = include_optimizer
+        self.tensors: dict[str, torch.Tensor] = {}
+
+    def tensor(self, tensor: torch.Tensor, hint: str) -> str:
+        key, i = hint, 1
+        while key in self.tensors:
+            key, i = f"{hint}.{i}", i + 1
+        # Copies: safetensors refuses tensors that share memory.
+        self.tensors[key] = tensor.detach().to("cpu", copy=True).contiguous()
+        return key
+
+    def encode(self, value, where: str):
+        kind = type(value)
+        if value is None or kind in (bool, int, str):
+            return value
+        if kind is float:
+            return value if math.isfinite(value) else {"__float__": str(value)}
+        if isinstance(value, np.generic):
+            if value.dtype.kind not in "biufUS":
+                raise _unsupported(where, f"numpy scalar of dtype {value.dtype}")
+            item = self.encode(value.item(), where)
+            return {"__scalar__": {"dtype": value.dtype.str, "value": item}}
+        if kind is bytes:
+            return {"__bytes__": base64.b64encode(value).decode("ascii")}
+        if kind is list:
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if kind is tuple:
+            if _is_step(value):
+                # A pipeline step: name it in messages and tensor keys.
+                return {
+                    "__tuple__": [
+                        value[0],
+                        self.encode(value[1], _step(where, value[0])),
+                    ]
+                }
+            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+            return {"__tuple__": items}
+        if kind is dict:
+            if all(type(k) is str for k in value) and not (
+                len(value) == 1 and next(iter(value)).startswith("__")
+            ):
+                return {k: self.encode(v, f"{where}.{k}") for k, v in value.items()}
+            return {
+                "__items__": [
+                    [self.encode(k, where), self.encode(v, f"{where}[{k!r}]")]
+                    for k, v in value.items()
+                ]
+            }
+        if kind is np.ndarray:
+            return {"__ndarray__": self.array(value, where)}
+        if isinstance(value, torch.Tensor):
+            return {"__tensor__": self.tensor(value, where)}
+        if kind is torch.device:
+            return {"__device__": str(value)}
+        if isinstance(value, np.dtype):
+            return {"__dtype__": value.str}
+        if kind is np.random.RandomState:
+            return {"__random_state__": self.encode(value.get_state(), where)}
+        if isinstance(value, BaseEstimator):
+            return {"__estimator__": self.estimator(value, where)}
+        if callable(value):
+            for name, obj in _REFERENCES.items():
+                if obj is value:
+                    return {"__ref__": name}
+            raise _unsupported(where, f"{value!r} is not an allowed class or function")
+        raise _unsupported(where, f"values of type {kind.__qualname__} are not stored")
+
+    def array(self, value: np.ndarray, where: str) -> dict:
+        dtype = value.dtype
+        native = dtype.newbyteorder("=")
+        out = {"dtype": dtype.str, "shape": list(value.shape)}
+        if native in _TENSOR_DTYPES:
+            # np.array, not ascontiguousarray, which turns 0-d arrays into 1-d.
+            data = np.array(value, dtype=native, order="C", copy=True)
+            out["tensor"] = self.tensor(torch.from_numpy(data), where)
+        elif dtype.kind in _ARRAY_KINDS and dtype.fields is None and dtype.itemsize:
+            out["data"] = [self.encode(v, where) for v in value.ravel().tolist()]
+        else:
+            raise _unsupported(where, f"arrays of dtype {dtype} are not stored")
+        return out
+
+    def estimator(self, est: BaseEstimator, where: str) -> dict:
+        name = _name_of(type(est))
+        if name is None:
+            raise _unsupported_estimator(type(est).__name__, where or "it", est)
+        params = est.get_params(deep=False)
+        if isinstance(est, Pipeline):
+            for step_name, step in est.steps:
+                if isinstance(step, BaseEstimator) and _name_of(type(step)) is None:
+                    raise _unsupported_estimator(
+                        "the Pipeline", f"its step {step_name!r}", step
+                    )
+        skip = set(params) | {"net_"}
+        if isinstance(est, _BaseRNN):
+            if params.get("callbacks"):
+                raise TypeError(
+                    f"Cannot save {type(est).__name__} with callbacks: skorch "
+                    "callbacks are objects, not data. They are used during fit "
+                    "only; call set_params(callbacks=None) before saving."
+                )
+            skip |= {attr for attr, method in _DERIVED.items() if hasattr(est, method)}
+        label = type(est).__name__ if where == "" else where
+        out = {
+            "class": name,
+            "params": {k: self.encode(v, f"{label}.{k}") for k, v in params.items()},
+            "state": {
+                k: self.encode(v, f"{label}.{k}")
+                for k, v in vars(est).items()
+                if k not in skip
+            },
+        }
+        if isinstance(est, _BaseRNN) and hasattr(est, "net_"):
+            out["net"] = self.net(est.net_, label)
+        return out
+
+    def net(self, net, label: str) -> dict:
+        module = {
+            name: self.tensor(value, f"{label}.net_.module_.{name}")
+            for name, value in net.module_.state_dict().items()
+        }
+        optimizer = None
+        if self.include_optimizer:
+            optimizer = self.encode(
+                net.optimizer_.state_dict(), f"{label}.net_.optimizer_"
+            )
+        history = self.encode(list(net.history), f"{label}.net_.history")
+        return {"module": module, "optimizer": optimizer, "history": history}
+
+
+def save(estimator, path, *, include_optimizer: bool = True) -> None:
+    """Save a fitted (or unfitted) estimator to a file, without pickle.
+
+    The file is a single `safetensors` file: the network weights and numeric
+    arrays are its tensors; the class, constructor parameters, fitted
+    attributes and training history are JSON in its metadata header, with
+    the format version and the versions of sklearn_rnn, scikit-learn, torch,
+    skorch and numpy that wrote it. :func:`load` reads it back.
+
+    Parameters
+    ----------
+    estimator : estimator
+        An :class:`~sklearn_rnn.RNNClassifier`,
+        :class:`~sklearn_rnn.RNNRegressor`,
+        :class:`~sklearn_rnn.TextTokenizer`,
+        :class:`~sklearn_rnn.SequenceWindower`, one of scikit-learn's
+        ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler`` or
+        ``RobustScaler``, or a ``Pipeline`` of these.
+    path : str or os.PathLike
+        Where to write. The file is written next to it first and then moved
+        into place, so an interrupted save leaves any previous file intact.
+    include_optimizer : bool, default=True
+        Whether to store the optimizer state (for Adam, two tensors the size
+        of the weights), so that a ``warm_start`` fit of the loaded estimator
+        continues exactly as the original would. Without it the file is
+        smaller and the loaded optimizer starts afresh.
+
+    Raises
+    ------
+    TypeError
+        If the estimator, a pipeline step, a parameter or a fitted attribute
+        cannot be stored as data: a class other than those above, a callable
+        ``tokenizer`` other than ``str.split``, an ``optimizer`` class outside
+        ``torch.optim``, skorch ``callbacks``. The message names the value.
+
+    See Also
+    --------
+    load : Read the file back.
+
+    Notes
+    -----
+    Parameters that are classes or functions are stored by name only when
+    they are on a fixed allow-list (the optimizers of ``torch.optim``, and
+    ``str.split``); anything else is refused rather than pickled. skorch
+    ``callbacks`` are used during ``fit`` only: set ``callbacks=None`` before
+    saving.
+
+    The per-epoch history of ``net_`` is kept, so ``n_iter_``, ``history_``
+    and ``warm_start`` continue as they would on the original.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tempfile import TemporaryDirectory
+    >>> from sklearn_rnn import RNNClassifier
+    >>> from sklearn_rnn.persistence import load, save
+    >>> X = np.random.RandomState(0).normal(size=(20, 5, 2)).astype("float32")
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+    >>> with TemporaryDirectory() as tmp:
+    ...     save(clf, f"{tmp}/model.safetensors")
+    ...     loaded = load(f"{tmp}/model.safetensors")
+    >>> bool((loaded.predict(X) == clf.predict(X)).all())
+    True
+    """
+    save_file = _safetensors().torch.save_file
+    writer = _Writer(include_optimizer)
+    if not isinstance(estimator, BaseEstimator):
+        raise TypeError(
+            f"save expects a scikit-learn estimator, got {type(estimator).__name__}."
+        )
+    payload = writer.encode(estimator, "")
+    metadata = {
+        "format": _FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "sklearn_rnn_version": _library_version(),
+        "environment": json.dumps(_environment()),
+        "estimator": json.dumps(payload, allow_nan=False, separators=(",", ":")),
+    }
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sklearn_rnn-", suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(writer.tensors, tmp, metadata=metadata)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+class _Reader:
+    """Rebuild values from the JSON data and the tensors of a file."""
+
+    def __init__(self, tensors: dict, device):
+        self.tensors = tensors
+        self.used: set[str] = set()
+        self.device = device
+
+    def take(self, key, where: str) -> torch.Tensor:
+        if type(key) is not str or key not in self.tensors:
+            raise ValueError(
+                f"{where} refers to tensor {key!r}, missing from the file."
+            )
+        if key in self.used:
+            raise ValueError(f"{where} refers to tensor {key!r} a second time.")
+        self.used.add(key)
+        return self.tensors[key]
+
+    def decode(self, data, where: str, depth: int = 0):
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"{where} is nested more than {_MAX_DEPTH} levels deep.")
+        if data is None or type(data) in (bool, int, float, str):
+            return data
+        if type(data) is list:
+            return [
+                self.decode(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(data)
+            ]
+        if type(data) is not dict:
+            raise ValueError(f"{where} holds unexpected JSON {data!r}.")
+        if len(data) != 1 or not next(iter(data)).startswith("__"):
+            return {
+                k: self.decode(v, f"{where}.{k}", depth + 1) for k, v in data.items()
+            }
+        ((tag, body),) = data.items()
+        if tag not in _TAGS:
+            raise ValueError(f"{where} has an unknown tag {tag!r}.")
+        try:
+            return getattr(self, f"_{tag.strip('_')}")(body, where, depth + 1)
+        except ValueError:
+            raise
+        except (TypeError, KeyError, AttributeError, IndexError, RuntimeError) as exc:
+            raise ValueError(f"{where} holds an invalid {tag} entry: {exc}") from exc
+
+    def _tuple(self, body, where, depth):
+        body = _typed(body, list, where)
+        if len(body) == 2 and type(body[0]) is str:
+            where = _step(where, body[0])
+        return tuple(self.decode(v, where, depth) for v in body)
+
+    def _items(self, body, where, depth):
+        out = {}
+        for item in _typed(body, list, where):
+            key, value = _typed(item, list, where)
+            out[self.decode(key, where, depth)] = self.decode(value, where, depth)
+        return out
+
+    def _float(self, body, where, depth):
+        if body not in ("nan", "inf", "-inf"):
+            raise ValueError(f"{where} holds an invalid float {body!r}.")
+        return float(body)
+
+    def _bytes(self, body, where, depth):
+        return base64.b64decode(_typed(body, str, where), validate=True)
+
+    def _scalar(self, body, where, depth):
+        dtype = _dtype(body["dtype"], "biufUS", where)
+        return dtype.type(self.decode(body["value"], where, depth))
+
+    def _dtype(self, body, where, depth):
+        return _dtype(body, _ARRAY_KINDS, where)
+
+    def _ndarray(self, body, where, depth):
+        dtype = _dtype(body["dtype"], _ARRAY_KINDS, where)
+        shape = tuple(_typed(body["shape"], list, where))
+        if not all(type(n) is int and n >= 0 for n in shape):
+            raise ValueError(f"{where} has an invalid array shape {list(shape)}.")
+        if "tensor" in body:
+            array = self.take(body["tensor"], where).numpy()
+            if array.dtype != dtype.newbyteorder("=") or array.shape != shape:
+                raise ValueError(
+                    f"{where}: the file says an array of dtype {dtype} and shape "
+                    f"{shape}, but its tensor has dtype {array.dtype} and shape "
+                    f"{array.shape}."
+                )
+            return array.astype(dtype)
+        values = [
+            self.decode(v, where, depth) for v in _typed(body["data"], list, where)
+        ]
+        if len(values) != math.prod(shape):
+            raise ValueError(
+                f"{where} holds {len(values)} values for an array of shape {shape}."
+            )
+        if dtype.kind == "O":
+            array = np.empty(len(values), dtype=object)
+            for i, value in enumerate(values):
+                array[i] = value
+            return array.reshape(shape)
+        return np.array(values, dtype=dtype).reshape(shape)
+
+    def _tensor(self, body, where, depth):
+        return self.take(body, where).clone()
+
+    def _device(self, body, where, depth):
+        return torch.device(_typed(body, str, where))
+
+    def _random_state(self, body, where, depth):
+        state = np.random.RandomState()
+        state.set_state(self.decode(body, where, depth))
+        return state
+
+    def _ref(self, body, where, depth):
+        if type(body) is not str or body not in _REFERENCES:
+            raise ValueError(
+                f"{where} refers to {body!r}, which is not an allowed class or "
+                "function (allowed: torch.optim optimizers, str.split)."
+            )
+        return _REFERENCES[body]
+
+    def _estimator(self, body, where, depth):
+        _typed(body, dict, where)
+        name = body.get("class")
+        if type(name) is not str or name not in _ESTIMATORS:
+            raise ValueError(
+                f"{where or 'The file'} holds an estimator of class {name!r}, which "
+                "sklearn_rnn.persistence does not load."
+            )
+        cls, required = _ESTIMATORS[name]
+        label = cls.__name__ if where == "" else where
+        keys = {"class", "params", "state"} | (
+            {"net"} if issubclass(cls, _BaseRNN) else set()
+        )
+        if not set(body) <= keys:
+            raise ValueError(
+                f"{label} has unexpected entries {sorted(set(body) - keys)}."
+            )
+        params = {
+            k: self.decode(v, f"{label}.{k}", depth)
+            for k, v in _typed(body["params"], dict, label).items()
+        }
+        unknown = set(params) - set(cls._get_param_names())
+        if unknown:
+            raise ValueError(f"{label} has unknown parameter(s) {sorted(unknown)}.")
+        if self.device is not None and issubclass(cls, _BaseRNN):
+            params["device"] = self.device
+        est = cls(**params)
+        try:
+            est._validate_params()
+        except ValueError as exc:
+            raise ValueError(f"{label} has an invalid parameter: {exc}") from exc
+
+        state = _typed(body["state"], dict, label)
+        missing = [attr for attr in required if attr not in state]
+        net = body.get("net")
+        if (state or net is not None) and missing:
+            raise ValueError(
+                f"{label} is missing the fitted attribute(s) {missing} in the file."
+            )
+        if issubclass(cls, _BaseRNN) and bool(state) != (net is not None):
+            raise ValueError(
+                f"{label} has fitted attributes but no network, or the reverse."
+            )
+        for attr, value in state.items():
+            if (
+                not attr.isidentifier()
+                or attr.startswith("__")
+                or attr in params
+                or attr == "net_"
+                or hasattr(cls, attr)
+            ):
+                raise ValueError(f"{label} has an invalid attribute name {attr!r}.")
+            setattr(est, attr, self.decode(value, f"{label}.{attr}", depth))
+        if net is not None:
+            _restore_net(est, _typed(net, dict, label), self, label)
+        return est
+
+
+def _is_step(value) -> bool:
+    return (
+        len(value) == 2
+        and type(value[0]) is str
+        and isinstance(value[1], BaseEstimator)
+    )
+
+
+def _step(where: str, name: str) -> str:
+    return f"{where.rpartition('[')[0]}[{name!r}]"
+
+
+def _typed(value, kind, where):
+    if type(value) is not kind:
+        raise ValueError(
+            f"{where}: expected a JSON {kind.__name__}, got {type(value).__name__}."
+        )
+    return value
+
+
+def _dtype(text, kinds: str, where: str) -> np.dtype:
+    try:
+        dtype = np.dtype(_typed(text, str, where))
+    except TypeError as exc:
+        raise ValueError(f"{where} has an invalid dtype {text!r}.") from exc
+    if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype:
+        raise ValueError(f"{where} has an unsupported dtype {text!r}.")
+    return dtype
+
+
+def _restore_net(est, net_data: dict, reader: _Reader, label: str) -> None:
+    """Rebuild ``est.net_`` from the saved architecture, weights and history."""
+    from skorch.history import History
+
+    architecture = est._fitted_architecture
+    if type(architecture) is not dict:
+        raise ValueError(f"{label}._fitted_architecture must be a dict.")
+    try:
+        device = est._resolve_device()
+    except ValueError as exc:
+        raise ValueError(
+            f"{label}: {exc} To load the model on this machine, pass "
+            "load(..., device='cpu')."
+        ) from exc
+    weights = _typed(net_data.get("module"), dict, f"{label}.net_.module_")
+    loops = [
+        architecture.get("num_layers"),
+        len(architecture.get("head_hidden_sizes", ())),
+    ]
+    if not all(type(n) is int and n <= len(weights) for n in loops):
+        raise ValueError(
+            f"{label}: the saved architecture {architecture!r} does not match the "
+            f"{len(weights)} saved weights."
+        )
+    try:
+        net = est._build_net(dict(architecture), device, [])
+        # Shapes first, on the meta device: no memory is taken for a network
+        # that the weights in the file do not fill.
+        with torch.device("meta"):
+            expected = net.module(**net.get_params_for("module")).state_dict()
+    except (TypeError, ValueError, KeyError, RuntimeError, OverflowError) as exc:
+        raise ValueError(
+            f"{label}: the network cannot be rebuilt from the saved architecture "
+            f"{architecture!r}: {exc}"
+        ) from exc
+    if set(weights) != set(expected):
+        raise ValueError(
+            f"{label}: the saved weights do not match the network: missing "
+            f"{sorted(set(expected) - set(weights))}, unexpected "
+            f"{sorted(set(weights) - set(expected))}."
+        )
+    state = {}
+    for name, current in expected.items():
+        tensor = reader.take(weights[name], f"{label}.net_.module_.{name}")
+        if tensor.shape != current.shape or tensor.dtype != current.dtype:
+            raise ValueError(
+                f"{label}: weight {name!r} has shape {tuple(tensor.shape)} and "
+                f"dtype {tensor.dtype} in the file, but the network expects "
+                f"{tuple(current.shape)} and {current.dtype}."
+            )
+        state[name] = tensor
+    # Initializing draws random weights: keep the caller's random state.
+    with torch.random.fork_rng(devices=[]):
+        net.initialize()
+    net.module_.load_state_dict(state)
+
+    optimizer = net_data.get("optimizer")
+    if optimizer is not None:
+        where = f"{label}.net_.optimizer_"
+        _load_optimizer(net.optimizer_, reader.decode(optimizer, where), where)
+    history = reader.decode(net_data.get("history"), f"{label}.net_.history")
+    if type(history) is not list or not all(type(h) is dict for h in history):
+        raise ValueError(f"{label}.net_.history must be a list of dicts.")
+    net.history = History(history)
+    est.net_ = net
+    for attr, method in _DERIVED.items():
+        if hasattr(est, method):
+            setattr(est, attr, getattr(est, method)())
+
+
+def _load_optimizer(optimizer, state, where: str) -> None:
+    """Check a saved optimizer state against ``optimizer``, then load it."""
+    current = optimizer.state_dict()
+    if type(state) is not dict or set(state) != {"state", "param_groups"}:
+        raise ValueError(f"{where} must hold 'state' and 'param_groups'.")
+    groups = state["param_groups"]
+    if type(groups) is not list or len(groups) != len(current["param_groups"]):
+        raise ValueError(f"{where} has the wrong number of parameter groups.")
+    for group, mine in zip(groups, current["param_groups"]):
+        # Schedulers add entries (initial_lr, max_lr, ...) to the groups.
+        if type(group) is not dict or not set(mine) <= set(group):
+            raise ValueError(f"{where} has parameter groups of another optimizer.")
+        if group["params"] != mine["params"]:
+            raise ValueError(f"{where} has parameter groups of another network.")
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    per_param = state["state"]
+    if type(per_param) is not dict:
+        raise ValueError(f"{where}['state'] must be a dict.")
+    for index, values in per_param.items():
+        if type(index) is not int or not 0 <= index < len(params):
+            raise ValueError(f"{where} has state for unknown parameter {index!r}.")
+        if type(values) is not dict:
+            raise ValueError(f"{where}['state'][{index}] must be a dict.")
+        for key, value in values.items():
+            if (
+                isinstance(value, torch.Tensor)
+                and value.ndim
+                and value.shape != params[index].shape
+            ):
+                raise ValueError(
+                    f"{where}: state {key!r} of parameter {index} has shape "
+                    f"{tuple(value.shape)}, expected {tuple(params[index].shape)}."
+                )
+    try:
+        optimizer.load_state_dict(state)
+    except (TypeError, ValueError, KeyError, RuntimeError) as exc:
+        raise ValueError(f"{where} cannot be loaded: {exc}") from exc
+
+
+def load(path, *, device=None):
+    """Load an estimator saved by :func:`save`, without pickle.
+
+    Nothing in the file is executed or imported: estimator classes and
+    parameter classes are looked up in fixed allow-lists, weights are read
+    by safetensors, and the network is rebuilt from its saved architecture.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file written by :func:`save`.
+    device : str, torch.device or None, default=None
+        If given, replaces the ``device`` parameter of every network in the
+        file, for instance ``"cpu"`` to load on a machine without the GPU the
+        model was trained on.
+
+    Returns
+    -------
+    estimator : estimator
+        The estimator, with the parameters, fitted attributes, weights,
+        training history and (if saved) optimizer state of the original.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a safetensors file, is truncated, was not written
+        by :func:`save`, has another format version, or does not match what
+        it describes (unknown class or reference, missing fitted attributes,
+        weights of the wrong shape or dtype, stray tensors).
+
+    See Also
+    --------
+    save : Write the file.
+
+    Notes
+    -----
+    A file written by another version of sklearn_rnn loads when its format
+    version is the same, with a ``UserWarning``; parameters added to the
+    estimators since then take their default values.
+
+    Examples
+    --------
+    >>> from tempfile import TemporaryDirectory
+    >>> from sklearn_rnn import TextTokenizer
+    >>> from sklearn_rnn.persistence import load, save
+    >>> tok = TextTokenizer().fit(["the cat sat", "the dog"])
+    >>> with TemporaryDirectory() as tmp:
+    ...     save(tok, f"{tmp}/tokenizer.safetensors")
+    ...     load(f"{tmp}/tokenizer.safetensors").transform(["the dog sat"])
+    array([[2, 4, 5]])
+    """
+    safetensors = _safetensors()
+    path = os.fspath(path)
+    try:
+        with safetensors.safe_open(path, framework="pt") as file:
+            metadata = file.metadata() or {}
+            tensors = {key: file.get_tensor(key) for key in file.keys()}
+    except safetensors.SafetensorError as exc:
+        raise ValueError(
+            f"{path!r} is not a sklearn_rnn model file: it is not a readable "
+            f"safetensors file (truncated, corrupted or another format): {exc}"
+        ) from exc
+    if metadata.get("format") != _FORMAT:
+        raise ValueError(
+            f"{path!r} is not a sklearn_rnn model file: a safetensors file "
+            "without the sklearn_rnn metadata (not written by "
+            "sklearn_rnn.persistence.save)."
+        )
+    version = metadata.get("format_version")
+    written_by = metadata.get("sklearn_rnn_version", "an unknown version")
+    if version != str(FORMAT_VERSION):
+        raise ValueError(
+            f"{path!r} has format version {version!r} (written by sklearn_rnn "
+            f"{written_by}), but this sklearn_rnn ({_library_version()}) reads "
+            f"format version {FORMAT_VERSION} only. Load it with the sklearn_rnn "
+            "version that wrote it."
+        )
+    if written_by != _library_version():
+        warnings.warn(
+            f"{path!r} was written by sklearn_rnn {written_by}; this is "
+            f"sklearn_rnn {_library_version()}. Check its predictions.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    def reject_constant(name):
+        raise ValueError(f"invalid JSON constant {name}")
+
+    try:
+        payload = json.loads(metadata.get("estimator"), parse_constant=reject_constant)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{path!r} has an unreadable estimator description: {exc}")
+    if type(payload) is not dict or set(payload) != {"__estimator__"}:
+        raise ValueError(f"{path!r} does not describe an estimator.")
+    reader = _Reader(tensors, device)
+    try:
+        estimator = reader.decode(payload, "")
+    except RecursionError as exc:
+        raise ValueError(f"{path!r} is nested too deeply.") from exc
+    unused = sorted(set(tensors) - reader.used)
+    if unused:
+        raise ValueError(
+            f"{path!r} holds tensors its description does not use: {unused[:5]}."
+        )
+    return estimator
+
+
+def _safetensors():
+    try:
+        import safetensors
+        import safetensors.torch
+    except ImportError as exc:
+        raise ImportError(
+            "Saving and loading models needs the safetensors package: "
+            "pip install safetensors"
+        ) from exc
+    return safetensors
+
+
+def _library_version() -> str:
+    # Imported here: the package imports this module while it initializes.
+    import sklearn_rnn
+
+    return sklearn_rnn.__version__
+
+
+def _environment() -> dict:
+    import safetensors
+    import sklearn
+    import skorch
+
+    return {
+        "scikit-learn": sklearn.__version__,
+        "torch": torch.__version__,
+        "skorch": skorch.__version__,
+        "numpy": np.__version__,
+        "safetensors": safetensors.__version__,
+    }

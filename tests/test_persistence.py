@@ -1,0 +1,505 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Tests of saving and loading estimators with sklearn_rnn.persistence."""
+
+import io
+import json
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+from pandas.testing import assert_frame_equal
+from sklearn.base import BaseEstimator
+from sklearn.decomposition import PCA
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceWindower, TextTokenizer
+from sklearn_rnn.persistence import FORMAT_VERSION, load, save
+
+safetensors = pytest.importorskip("safetensors")
+from safetensors import safe_open  # noqa: E402
+from safetensors.torch import save_file  # noqa: E402
+
+TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 64, "random_state": 0}
+TEXTS = ["the cat sat", "a dog ran far", "the dog sat", "cats and dogs", "a cat"] * 4
+
+
+def _data(kind, n=24, seed=0):
+    """Small inputs of the given kind: 3-D, 2-D table, ragged list or token ids."""
+    rng = np.random.RandomState(seed)
+    if kind == "3d":
+        return rng.normal(size=(n, 5, 2)).astype(np.float32)
+    if kind == "table":
+        return rng.normal(size=(n, 6))
+    if kind == "ragged":
+        return [rng.normal(size=(rng.randint(2, 7), 2)) for _ in range(n)]
+    return rng.randint(0, 9, size=(n, 6))
+
+
+def _assert_params_equal(a, b):
+    params_a, params_b = a.get_params(deep=False), b.get_params(deep=False)
+    assert params_a.keys() == params_b.keys()
+    for key, value in params_a.items():
+        other = params_b[key]
+        if isinstance(value, BaseEstimator):
+            _assert_params_equal(value, other)
+        elif isinstance(value, np.random.RandomState):
+            assert_array_equal(value.get_state()[1], other.get_state()[1])
+        elif key == "steps":
+            assert [n for n, _ in value] == [n for n, _ in other]
+            for (_, step), (_, step_other) in zip(value, other):
+                _assert_params_equal(step, step_other)
+        elif isinstance(value, (np.ndarray, torch.Tensor)):
+            assert type(value) is type(other)
+            assert_array_equal(np.asarray(value), np.asarray(other))
+        else:
+            assert type(value) is type(other), key
+            assert value == other, key
+
+
+def _round_trip(estimator, tmp_path, **kwargs):
+    path = tmp_path / "model.safetensors"
+    save(estimator, path, **kwargs)
+    loaded = load(path)
+    assert type(loaded) is type(estimator)
+    _assert_params_equal(estimator, loaded)
+    return loaded
+
+
+def _assert_same_rnn(est, loaded, X):
+    assert_array_equal(loaded.predict(X), est.predict(X))
+    assert_array_equal(loaded.transform(X), est.transform(X))
+    for attr in ("n_features_in_", "n_iter_", "best_epoch_", "_fitted_architecture"):
+        assert getattr(loaded, attr) == getattr(est, attr)
+    assert_frame_equal(loaded.history_, est.history_)
+    assert list(loaded.net_.history) == list(est.net_.history)
+
+
+@pytest.mark.parametrize(
+    "kind, labels",
+    [
+        ("3d", np.array(["down", "up"])),
+        ("table", np.array([3, -1, 7], dtype=np.int32)),
+        ("ragged", np.array([-1.0, 3.0])),
+        ("ids", np.array(["x", "yy", "z"], dtype=object)),
+        ("3d", np.array([False, True])),
+    ],
+)
+def test_save_load_classifier_round_trip(kind, labels, tmp_path):
+    """Check that a loaded classifier predicts identically, classes_ dtype kept."""
+    X = _data(kind)
+    y = labels[np.arange(len(X)) % len(labels)]
+    clf = RNNClassifier(**TINY, class_weight="balanced").fit(X, y)
+    loaded = _round_trip(clf, tmp_path)
+    assert loaded.classes_.dtype == clf.classes_.dtype
+    assert_array_equal(loaded.classes_, clf.classes_)
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    _assert_same_rnn(clf, loaded, X)
+
+
+@pytest.mark.parametrize("kind", ["3d", "table", "ragged", "ids"])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_save_load_regressor_round_trip(kind, n_outputs, tmp_path):
+    """Check that a loaded regressor predicts identically, single and multi-output."""
+    X = _data(kind)
+    y = np.random.RandomState(1).normal(size=(len(X), n_outputs)) * 50 + 3
+    y = y[:, 0] if n_outputs == 1 else y
+    reg = RNNRegressor(**TINY).fit(X, y)
+    loaded = _round_trip(reg, tmp_path)
+    assert loaded.predict(X).shape == y.shape
+    _assert_same_rnn(reg, loaded, X)
+
+
+def test_save_load_architecture_and_embeddings(tmp_path):
+    """Check a bidirectional LSTM with head, projection and frozen embeddings."""
+    X = _data("ids")
+    y = np.arange(len(X)) % 2
+    embeddings = np.random.RandomState(0).normal(size=(12, 3)).astype(np.float32)
+    clf = RNNClassifier(
+        **TINY,
+        cell="lstm",
+        bidirectional=True,
+        num_layers=2,
+        pooling="mean",
+        head_hidden_sizes=(3,),
+        projection_size=5,
+        pretrained_embeddings=embeddings,
+        freeze_embeddings=True,
+    ).fit(X, y)
+    loaded = _round_trip(clf, tmp_path)
+    assert loaded.vocab_size_ == clf.vocab_size_ == 12
+    assert not loaded.net_.module_.embedding.weight.requires_grad
+    _assert_same_rnn(clf, loaded, X)
+
+
+def test_save_load_parameter_values(tmp_path):
+    """Check optimizer classes, RandomState, devices and dict keys of any type."""
+    X, y = _data("3d"), np.arange(24) % 3
+    clf = RNNClassifier(
+        **{**TINY, "random_state": np.random.RandomState(3)},
+        optimizer=torch.optim.SGD,
+        device=torch.device("cpu"),
+        class_weight={np.int64(0): 1.0, 1: 2.5, 2: 1.0},
+        clip_grad_norm=None,
+    ).fit(X, y)
+    loaded = _round_trip(clf, tmp_path)
+    assert loaded.optimizer is torch.optim.SGD
+    assert type(next(iter(loaded.class_weight))) is np.int64
+    assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_save_load_pipelines(tmp_path):
+    """Check a text pipeline and a windowing pipeline with a scikit-learn scaler."""
+    text = make_pipeline(
+        TextTokenizer(max_len=5), RNNClassifier(**TINY, embedding_dim=3)
+    ).fit(TEXTS, np.arange(len(TEXTS)) % 2)
+    loaded = _round_trip(text, tmp_path)
+    new = ["the cat ran", "unknown words here"]
+    assert_array_equal(loaded.predict_proba(new), text.predict_proba(new))
+
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame(rng.normal(size=(30, 2)), columns=["a", "b"])
+    series = make_pipeline(
+        StandardScaler(),
+        MinMaxScaler(),
+        SequenceWindower(window=4),
+        RNNRegressor(**TINY),
+    ).fit(table, rng.normal(size=30))
+    loaded = _round_trip(series, tmp_path)
+    assert_array_equal(loaded.predict(table), series.predict(table))
+    assert_array_equal(loaded[0].feature_names_in_, ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "transformer, X",
+    [
+        (TextTokenizer(tokenizer=str.split, max_len=3, min_freq=2), TEXTS),
+        (TextTokenizer(analyzer="char", padding="pre"), TEXTS),
+        (SequenceWindower(window=3), pd.DataFrame({"u": [1.0, 2, 3], "v": [4, 5, 6]})),
+    ],
+)
+def test_save_load_transformers(transformer, X, tmp_path):
+    """Check that loaded transformers transform identically, and unfitted ones load."""
+    loaded = _round_trip(transformer, tmp_path)
+    assert not hasattr(loaded, "n_features_in_")
+    transformer.fit(X)
+    loaded = _round_trip(transformer, tmp_path)
+    assert_array_equal(loaded.transform(X), transformer.transform(X))
+    for attr in ("vocabulary_", "feature_names_in_"):
+        if hasattr(transformer, attr):
+            assert_array_equal(getattr(loaded, attr), getattr(transformer, attr))
+
+
+def test_save_load_plain_data_values(tmp_path):
+    """Check that fitted attributes of plain data come back equal, types kept."""
+    values = {
+        "floats": [float("nan"), float("inf"), -float("inf"), 0.1, 10**30],
+        "nested": ({"__tuple__": 1}, {3: "a", None: b"\x00\xff"}, [[], ()]),
+        "scalars": [np.float32(0.1), np.str_("x"), np.bool_(True), np.uint64(2**63)],
+        "arrays": [
+            np.array(2.5),
+            np.zeros((0, 3), dtype=np.int16),
+            np.arange(3, dtype=">f8"),
+            np.array([[1, "a"], [None, 2.5]], dtype=object),
+            np.array([b"ab", b"c"]),
+            np.array([2**64 - 1], dtype=np.uint64),
+        ],
+        "dtype": np.dtype("<U3"),
+    }
+    est = SequenceWindower().fit(np.zeros((3, 2)))
+    est.extra_ = values
+    loaded = _round_trip(est, tmp_path)
+    assert repr(loaded.extra_) == repr(values)
+    for array, other in zip(values["arrays"], loaded.extra_["arrays"]):
+        assert array.dtype == other.dtype
+        assert_array_equal(array, other)
+    assert [type(v) for v in loaded.extra_["scalars"]] == [
+        type(v) for v in values["scalars"]
+    ]
+
+
+@pytest.mark.parametrize("include_optimizer", [True, False])
+def test_save_load_warm_start_continues(include_optimizer, tmp_path):
+    """Check that warm_start training continues from the saved weights and state."""
+    X, y = _data("3d"), np.arange(24) % 2
+    # A schedule adds entries to the optimizer state; early stopping a score.
+    clf = RNNClassifier(**TINY, lr_schedule="onecycle", early_stopping=True)
+    clf.fit(X, y)
+    loaded = _round_trip(clf, tmp_path, include_optimizer=include_optimizer)
+    for est in (clf, loaded):
+        est.set_params(warm_start=True, max_epochs=3).fit(X, y)
+    assert loaded.n_iter_ == clf.n_iter_ == 5
+    assert len(loaded.history_) == 5
+    if include_optimizer:
+        assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    else:
+        assert not np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_save_load_device_override(tmp_path):
+    """Check that load(device=...) replaces the device of the networks."""
+    X, y = _data("3d"), np.arange(24) % 2
+    clf = RNNClassifier(**TINY, device="cuda" if torch.cuda.is_available() else "cpu")
+    clf.fit(X, y)
+    save(make_pipeline(StandardScaler().fit(X[:, :, 0]), clf), tmp_path / "m")
+    loaded = load(tmp_path / "m", device="cpu")
+    assert loaded[-1].device == "cpu"
+    assert next(loaded[-1].net_.module_.parameters()).device.type == "cpu"
+    assert_array_equal(loaded[-1].predict(X), clf.predict(X))
+
+
+def test_save_load_pickle_and_joblib_still_work(tmp_path):
+    """Check that pickle and joblib round trips keep working beside save/load."""
+    X, y = _data("ragged"), np.arange(24) % 2
+    clf = RNNClassifier(**TINY).fit(X, y)
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer)
+    buffer.seek(0)
+    for copy in (pickle.loads(pickle.dumps(clf)), joblib.load(buffer)):
+        assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+
+
+def test_load_uses_no_pickle(tmp_path, monkeypatch):
+    """Check that loading never unpickles nor calls torch.load."""
+    X, y = _data("3d"), np.arange(24) % 2
+    save(RNNClassifier(**TINY).fit(X, y), tmp_path / "m")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("unpickling on the load path")
+
+    for module, name in [(pickle, "load"), (pickle, "loads"), (torch, "load")]:
+        monkeypatch.setattr(module, name, forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    load(tmp_path / "m").predict(X)
+
+
+class _MyAdam(torch.optim.Adam):
+    pass
+
+
+class _Custom(BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+@pytest.mark.parametrize(
+    "estimator, match",
+    [
+        (TextTokenizer(tokenizer=lambda doc: doc.split()), "TextTokenizer.tokenizer"),
+        (RNNRegressor(optimizer=_MyAdam), "RNNRegressor.optimizer"),
+        (RNNRegressor(callbacks=[("x", object())]), "callbacks=None"),
+        (make_pipeline(PCA(), RNNRegressor()), "step 'pca' is a PCA"),
+        (make_pipeline(_Custom()), "step '_custom' is a _Custom"),
+        (PCA(), "Cannot save PCA: it is a PCA"),
+        (TextTokenizer(token_pattern=np.datetime64("2020")), "datetime64"),
+    ],
+)
+def test_save_refuses_unsupported_values(estimator, match, tmp_path):
+    """Check that save refuses what it cannot store as data, naming it."""
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(b"previous")
+    with pytest.raises(TypeError, match=match):
+        save(estimator, path)
+    # The previous file is left as it was, with no temporary file beside it.
+    assert path.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+@pytest.fixture(scope="module")
+def saved_pipeline(tmp_path_factory):
+    """A file holding a fitted TextTokenizer + RNNClassifier pipeline."""
+    pipe = make_pipeline(
+        TextTokenizer(),
+        RNNClassifier(**TINY, embedding_dim=3, optimizer=torch.optim.SGD),
+    )
+    path = tmp_path_factory.mktemp("saved") / "pipe.safetensors"
+    save(pipe.fit(TEXTS, np.arange(len(TEXTS)) % 2), path)
+    return path
+
+
+def _rewrite(source, target, payload=None, tensors=None, metadata=None):
+    """Copy a saved file, editing its JSON payload, tensors or metadata."""
+    with safe_open(source, "pt") as file:
+        meta = dict(file.metadata())
+        weights = {key: file.get_tensor(key) for key in file.keys()}
+    if payload is not None:
+        data = json.loads(meta["estimator"])
+        payload(data["__estimator__"]["params"]["steps"][1])
+        meta["estimator"] = json.dumps(data)
+    if tensors is not None:
+        tensors(weights)
+    if metadata is not None:
+        metadata(meta)
+    save_file(weights, target, metadata=meta)
+    return target
+
+
+def _clf(data):
+    return data["__tuple__"][1]["__estimator__"]
+
+
+def _set_weight(weights, shape=None, dtype=torch.float32):
+    key = next(k for k in weights if k.endswith("head.0.weight"))
+    weights[key] = torch.zeros(shape or weights[key].shape, dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    "payload, tensors, match",
+    [
+        (lambda d: _clf(d).update({"class": "os.system"}), None, "class 'os.system'"),
+        (
+            lambda d: _clf(d)["params"].update(
+                {"optimizer": {"__ref__": "builtins.eval"}}
+            ),
+            None,
+            "'builtins.eval', which is not an allowed",
+        ),
+        (
+            lambda d: _clf(d)["params"].update({"optimizer": {"__pickle__": "x"}}),
+            None,
+            "unknown tag '__pickle__'",
+        ),
+        (lambda d: _clf(d)["params"].update({"shell": 1}), None, "unknown parameter"),
+        (
+            lambda d: _clf(d)["params"].update({"hidden_size": -1}),
+            None,
+            "invalid param",
+        ),
+        (lambda d: _clf(d)["state"].pop("classes_"), None, "missing the fitted"),
+        (
+            lambda d: _clf(d)["state"].update({"__class__": 1}),
+            None,
+            "invalid attribute",
+        ),
+        (lambda d: _clf(d)["state"].update({"predict": 1}), None, "invalid attribute"),
+        (lambda d: _clf(d).pop("net"), None, "no network"),
+        (
+            lambda d: _clf(d)["state"]["_fitted_architecture"].update(
+                {"hidden_size": 5}
+            ),
+            None,
+            "weight 'rnn.weight_ih_l0' has shape",
+        ),
+        (
+            lambda d: _clf(d)["state"]["_fitted_architecture"].update(
+                {"num_layers": 10**40}
+            ),
+            None,
+            "does not match the 7 saved weights",
+        ),
+        (
+            lambda d: _clf(d)["state"]["_fitted_architecture"].update(
+                {"hidden_size": 10**6}
+            ),
+            None,
+            "weight 'rnn.weight_ih_l0' has shape",
+        ),
+        (None, lambda w: _set_weight(w, shape=(2, 7)), r"shape \(2, 7\)"),
+        (None, lambda w: _set_weight(w, dtype=torch.float64), "torch.float64"),
+        (None, lambda w: w.update({"extra": torch.zeros(1)}), "does not use"),
+        (None, lambda w: w.pop(next(iter(w))), "missing from the file"),
+        (
+            lambda d: _clf(d)["net"]["optimizer"].update({"param_groups": []}),
+            None,
+            "number of parameter groups",
+        ),
+        (lambda d: _clf(d)["net"].update({"history": {"a": 1}}), None, "history must"),
+        (
+            lambda d: _clf(d)["state"].update(
+                {"classes_": {"__ndarray__": {"dtype": "<M8[s]", "shape": [1]}}}
+            ),
+            None,
+            "unsupported dtype",
+        ),
+    ],
+)
+def test_load_rejects_tampered_file(saved_pipeline, payload, tensors, match, tmp_path):
+    """Check that an edited file raises a ValueError naming the problem."""
+    path = _rewrite(saved_pipeline, tmp_path / "m", payload=payload, tensors=tensors)
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+def test_load_rejects_optimizer_state_of_wrong_shape(saved_pipeline, tmp_path):
+    """Check that optimizer state tensors are checked against the weights."""
+    with safe_open(saved_pipeline, "pt") as file:
+        state = json.loads(file.metadata()["estimator"])
+    optimizer = _clf(state["__estimator__"]["params"]["steps"][1])["net"]["optimizer"]
+    momentum = {"__tensor__": "momentum"}
+    optimizer["state"] = {"__items__": [[0, {"momentum_buffer": momentum}]]}
+
+    def edit(weights):
+        weights["momentum"] = torch.zeros(3, 3)
+
+    def payload(data):
+        _clf(data)["net"]["optimizer"] = optimizer
+
+    path = _rewrite(saved_pipeline, tmp_path / "m", payload=payload, tensors=edit)
+    with pytest.raises(ValueError, match="momentum_buffer"):
+        load(path)
+
+
+def test_load_rejects_foreign_truncated_and_version(saved_pipeline, tmp_path):
+    """Check files that are truncated, not ours, or of another format version."""
+    data = saved_pipeline.read_bytes()
+    cases = {
+        "truncated": data[: len(data) - 10],
+        "empty": b"",
+        "pickle": pickle.dumps({"a": 1}),
+        "header only": data[:200],
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match="not a sklearn_rnn model file"):
+            load(path)
+
+    save_file({"w": torch.zeros(2)}, tmp_path / "foreign", metadata={"a": "b"})
+    with pytest.raises(ValueError, match="without the sklearn_rnn metadata"):
+        load(tmp_path / "foreign")
+
+    def newer(meta):
+        meta["format_version"] = str(FORMAT_VERSION + 1)
+
+    path = _rewrite(saved_pipeline, tmp_path / "newer", metadata=newer)
+    with pytest.raises(ValueError, match=f"format version '{FORMAT_VERSION + 1}'"):
+        load(path)
+
+    def garbled(meta):
+        meta["estimator"] = meta["estimator"][:-5]
+
+    path = _rewrite(saved_pipeline, tmp_path / "garbled", metadata=garbled)
+    with pytest.raises(ValueError, match="unreadable estimator description"):
+        load(path)
+
+
+def test_load_warns_on_other_library_version(saved_pipeline, tmp_path):
+    """Check that a file from another sklearn_rnn version loads with a warning."""
+
+    def older(meta):
+        meta["sklearn_rnn_version"] = "0.0.1"
+
+    path = _rewrite(saved_pipeline, tmp_path / "older", metadata=older)
+    with pytest.warns(UserWarning, match="written by sklearn_rnn 0.0.1"):
+        pipe = load(path)
+    assert pipe.predict(TEXTS).shape == (len(TEXTS),)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_load_cuda_model_without_cuda(saved_pipeline, tmp_path):
+    """Check that a GPU model on a CPU-only machine points to device='cpu'."""
+
+    def on_cuda(data):
+        _clf(data)["params"]["device"] = "cuda"
+
+    path = _rewrite(saved_pipeline, tmp_path / "cuda", payload=on_cuda)
+    with pytest.raises(ValueError, match="load\\(..., device='cpu'\\)"):
+        load(path)
+    assert load(path, device="cpu")[-1].device == "cpu"
