@@ -137,10 +137,14 @@ default=None
                 weights = torch.as_tensor(pretrained_embeddings, dtype=torch.float32)
                 vocab_size, embedding_dim = weights.shape
             self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-            if pretrained_embeddings is not None:
-                with torch.no_grad():
+            with torch.no_grad():
+                if pretrained_embeddings is not None:
                     self.embedding.weight.copy_(weights)
                     self.embedding.weight[0] = 0.0
+                elif vocab_size > 1:
+                    # Id 1 (unknown token) may never occur in training: start it
+                    # at zero, not at a random vector that nothing would correct.
+                    self.embedding.weight[1] = 0.0
             self.embedding.weight.requires_grad_(not freeze_embeddings)
             input_size = embedding_dim
         else:

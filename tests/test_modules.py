@@ -230,7 +230,7 @@ def test_recurrent_net_projection(bidirectional):
 @pytest.mark.parametrize("pooling", POOLINGS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_recurrent_net_embedding(bidirectional, pooling, projection_size):
-    """Check that vocab_size embeds int64 ids with a zero vector for id 0."""
+    """Check that vocab_size embeds ids, with zero vectors for ids 0 and 1."""
     net = _make_net(
         vocab_size=10,
         embedding_dim=4,
@@ -239,6 +239,9 @@ def test_recurrent_net_embedding(bidirectional, pooling, projection_size):
         projection_size=projection_size,
     )
     assert torch.equal(net.embedding.weight[0], torch.zeros(4))
+    # The unknown-token id starts neutral; the other ids at random.
+    assert torch.equal(net.embedding.weight[1], torch.zeros(4))
+    assert net.embedding.weight[2:].abs().min(dim=1).values.gt(0).all()
     assert net.embedding.padding_idx == 0
     rnn = net.rnn if net.rnn is not None else net.layers[0].forward_rnn
     assert rnn.input_size == (4 if projection_size is None else projection_size)
