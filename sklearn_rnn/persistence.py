@@ -19,11 +19,15 @@ import base64
 import json
 import math
 import os
+import re
 import tempfile
 import warnings
 
 import numpy as np
+import pandas as pd
 import torch
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import BaseOffset
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
@@ -35,6 +39,7 @@ from sklearn.preprocessing import (
 
 from ._base import _BaseRNN
 from .classifier import RNNClassifier
+from .forecasting import SequenceForecaster, _Stats
 from .regressor import RNNRegressor
 from .text import TextTokenizer
 from .windowing import SequenceWindower
@@ -64,6 +69,27 @@ _ESTIMATORS = {
         RNNRegressor,
         (*_RNN_STATE, "_y_mean", "_y_scale", "_y_ndim"),
     ),
+    "sklearn_rnn.SequenceForecaster": (
+        SequenceForecaster,
+        (
+            *_RNN_STATE,
+            "_y_name",
+            "known_columns_",
+            "target_column_",
+            "normalize_",
+            "quantiles_",
+            "_features",
+            "_known_ch",
+            "_target_ch",
+            "_x_mean",
+            "_x_scale",
+            "_series_stats",
+            "_global_stats",
+            "_n_outputs",
+            "_tails",
+            "_index",
+        ),
+    ),
     "sklearn_rnn.TextTokenizer": (TextTokenizer, ("vocabulary_", "n_features_in_")),
     "sklearn_rnn.SequenceWindower": (SequenceWindower, ("n_features_in_",)),
     "sklearn.pipeline.Pipeline": (Pipeline, ()),
@@ -92,6 +118,15 @@ _REFERENCES = {
 }
 _REFERENCES["str.split"] = str.split
 
+# Named tuples that fitted attributes may hold, stored by these names with
+# their fields by name; each field is checked on load.
+_NAMED_TUPLES = {"sklearn_rnn.forecasting._Stats": _Stats}
+
+# Units of pandas time stamps, and the time zones (IANA names such as
+# "Europe/Paris" or "UTC": no path, no "..") they are stored with.
+_TIME_UNITS = ("s", "ms", "us", "ns")
+_TIME_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+
 # Fitted attributes recomputed on load rather than stored.
 _DERIVED = {"history_": "_history_frame"}
 
@@ -106,7 +141,7 @@ _ARRAY_KINDS = "biufUSO"
 _TAGS = {
     f"__{name}__"
     for name in "tuple items float bytes scalar ndarray dtype tensor device "
-    "random_state ref estimator".split()
+    "random_state ref estimator namedtuple timestamp period offset".split()
 }
 _MAX_DEPTH = 64
 
@@ -118,8 +153,9 @@ def _name_of(cls) -> str | None:
 def _unsupported(where: str, what: str) -> TypeError:
     return TypeError(
         f"Cannot save {where}: {what}. sklearn_rnn.persistence stores only "
-        "plain data (numbers, strings, arrays, lists, dicts), torch.optim classes "
-        "and str.split, in these estimators: "
+        "plain data (numbers, strings, arrays, lists, dicts, pandas time stamps, "
+        "periods and frequencies), torch.optim classes and str.split, in these "
+        "estimators: "
         f"{', '.join(name.rpartition('.')[2] for name in _ESTIMATORS)}. Use a "
         "built-in option instead (a string such as optimizer='adam'; "
         "token_pattern or analyzer rather than a tokenizer function), or "
@@ -201,6 +237,21 @@ class _Writer:
             return {"__random_state__": self.encode(value.get_state(), where)}
         if isinstance(value, BaseEstimator):
             return {"__estimator__": self.estimator(value, where)}
+        if kind in _NAMED_TUPLES.values():
+            name = next(n for n, cls in _NAMED_TUPLES.items() if cls is kind)
+            fields = {
+                field: self.encode(item, f"{where}.{field}")
+                for field, item in zip(kind._fields, value)
+            }
+            return {"__namedtuple__": {"type": name, "fields": fields}}
+        if kind is pd.Timestamp:
+            return {"__timestamp__": _encode_timestamp(value, where)}
+        if kind is pd.Period:
+            body = {"ordinal": value.ordinal, "freq": value.freqstr}
+            return {"__period__": _exact(value, _decode_period, body, where)}
+        if isinstance(value, BaseOffset):
+            body = _exact(value, _decode_offset, value.freqstr, where)
+            return {"__offset__": body}
         if callable(value):
             for name, obj in _REFERENCES.items():
                 if obj is value:
@@ -480,6 +531,34 @@ class _Reader:
             )
         return _REFERENCES[body]
 
+    def _namedtuple(self, body, where, depth):
+        if type(body) is not dict or set(body) != {"type", "fields"}:
+            raise ValueError(f"{where} holds an invalid named tuple {body!r}.")
+        name, fields = body["type"], _typed(body["fields"], dict, where)
+        if type(name) is not str or name not in _NAMED_TUPLES:
+            raise ValueError(
+                f"{where} holds a named tuple of type {name!r}, which "
+                "sklearn_rnn.persistence does not load."
+            )
+        cls = _NAMED_TUPLES[name]
+        if list(fields) != list(cls._fields):
+            raise ValueError(
+                f"{where} holds a {cls.__name__} with fields {list(fields)}, "
+                f"expected {list(cls._fields)}."
+            )
+        value = cls(*(self.decode(v, f"{where}.{k}", depth) for k, v in fields.items()))
+        _check_named_tuple(value, where)
+        return value
+
+    def _timestamp(self, body, where, depth):
+        return _decode_timestamp(body, where)
+
+    def _period(self, body, where, depth):
+        return _decode_period(body, where)
+
+    def _offset(self, body, where, depth):
+        return _decode_offset(body, where)
+
     def _estimator(self, body, where, depth):
         _typed(body, dict, where)
         name = body.get("class")
@@ -535,6 +614,8 @@ class _Reader:
             setattr(est, attr, self.decode(value, f"{label}.{attr}", depth))
         if net is not None:
             _restore_net(est, _typed(net, dict, label), self, label)
+        if issubclass(cls, SequenceForecaster) and state:
+            _check_forecaster(est, label)
         return est
 
 
@@ -566,6 +647,224 @@ def _dtype(text, kinds: str, where: str) -> np.dtype:
     if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype:
         raise ValueError(f"{where} has an unsupported dtype {text!r}.")
     return dtype
+
+
+def _exact(value, decode, body, where: str):
+    """Return ``body`` if ``decode`` gives ``value`` back exactly, else refuse."""
+    try:
+        back = decode(body, where)
+    except ValueError:
+        back = None
+    if (
+        type(back) is not type(value)
+        or back != value
+        or str(getattr(back, "tz", None)) != str(getattr(value, "tz", None))
+        or getattr(back, "unit", None) != getattr(value, "unit", None)
+    ):
+        raise _unsupported(where, f"{value!r} cannot be stored exactly")
+    return body
+
+
+def _encode_timestamp(value: pd.Timestamp, where: str) -> dict:
+    body = {"iso": value.isoformat(), "unit": value.unit, "tz": None}
+    if value.tz is not None:
+        # The offset in the ISO text is enough for fixed-offset time zones;
+        # others are stored by name.
+        try:
+            fixed = str(_decode_timestamp(body, where).tz) == str(value.tz)
+        except ValueError:
+            fixed = False
+        if not fixed:
+            body["tz"] = str(value.tz)
+    return _exact(value, _decode_timestamp, body, where)
+
+
+def _decode_timestamp(body, where: str) -> pd.Timestamp:
+    if type(body) is not dict or set(body) != {"iso", "unit", "tz"}:
+        raise ValueError(f"{where} holds an invalid time stamp {body!r}.")
+    iso, unit, tz = body["iso"], body["unit"], body["tz"]
+    if (
+        type(iso) is not str
+        or type(unit) is not str
+        or unit not in _TIME_UNITS
+        or not (tz is None or (type(tz) is str and _TIME_ZONE.fullmatch(tz)))
+    ):
+        raise ValueError(f"{where} holds an invalid time stamp {body!r}.")
+    try:
+        value = pd.Timestamp(iso)
+        if tz is not None:
+            value = value.tz_convert(tz)
+        value = value.as_unit(unit)
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise ValueError(
+            f"{where} holds an invalid time stamp {body!r}: {exc}"
+        ) from exc
+    if type(value) is not pd.Timestamp:  # NaT
+        raise ValueError(f"{where} holds an invalid time stamp {body!r}.")
+    return value
+
+
+def _decode_period(body, where: str) -> pd.Period:
+    if (
+        type(body) is not dict
+        or set(body) != {"ordinal", "freq"}
+        or type(body["ordinal"]) is not int
+        or type(body["freq"]) is not str
+    ):
+        raise ValueError(f"{where} holds an invalid period {body!r}.")
+    try:
+        value = pd.Period(ordinal=body["ordinal"], freq=body["freq"])
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise ValueError(f"{where} holds an invalid period {body!r}: {exc}") from exc
+    if type(value) is not pd.Period:  # NaT
+        raise ValueError(f"{where} holds an invalid period {body!r}.")
+    return value
+
+
+def _decode_offset(body, where: str) -> BaseOffset:
+    try:
+        value = to_offset(_typed(body, str, where))
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise ValueError(f"{where} holds an unknown frequency {body!r}: {exc}") from exc
+    if not isinstance(value, BaseOffset):
+        raise ValueError(f"{where} holds an unknown frequency {body!r}.")
+    return value
+
+
+def _float_array(value, ndim: int) -> bool:
+    return (
+        type(value) is np.ndarray
+        and value.dtype == np.float64
+        and value.ndim == ndim
+        and bool(np.isfinite(value).all())
+    )
+
+
+def _check_named_tuple(value, where: str) -> None:
+    """Check the fields of a named tuple read from a file."""
+    if type(value) is _Stats:
+        center, scale, fallback = value
+        if not (
+            type(center) is float
+            and math.isfinite(center)
+            and type(scale) is float
+            and math.isfinite(scale)
+            and scale > 0
+            and _float_array(fallback, 1)
+            and len(fallback)
+        ):
+            raise ValueError(
+                f"{where} holds an invalid _Stats: center and scale must be "
+                "finite floats (scale positive) and fallback a non-empty 1-D "
+                f"float64 array of finite values; got {value!r}."
+            )
+
+
+def _check_forecaster(est, label: str) -> None:
+    """Check that the fitted state of a SequenceForecaster fits together."""
+
+    def require(condition, what):
+        if not condition:
+            raise ValueError(f"{label} has an invalid fitted state: {what}.")
+
+    def positions(value, n):
+        return (
+            type(value) is np.ndarray
+            and value.ndim == 1
+            and value.dtype.kind in "iu"
+            and bool(((value >= 0) & (value < n)).all())
+        )
+
+    def position(value, n):
+        return type(value) is int and 0 <= value < n
+
+    n = est.n_features_in_
+    require(type(n) is int and n >= 1, "n_features_in_ must be a positive int")
+    require(
+        type(est.normalize_) is str and est.normalize_ in ("window", "none"),
+        "normalize_ must be window/none",
+    )
+    require(
+        est.target_column_ is None or position(est.target_column_, n),
+        "target_column_ must be None or a column position",
+    )
+    require(
+        positions(est.known_columns_, n) and positions(est._features, n),
+        "known_columns_ and _features must be arrays of column positions",
+    )
+    n_channels = len(est._features)
+    require(n_channels >= 1, "_features must not be empty")
+    require(
+        type(est._known_ch) is list
+        and all(position(c, n_channels) for c in est._known_ch)
+        and (est._target_ch is None or position(est._target_ch, n_channels)),
+        "_known_ch and _target_ch must be channel positions",
+    )
+    require(
+        type(est._n_step_features) is int
+        and est._n_step_features == n_channels + len(est._known_ch),
+        "_n_step_features does not match _features and _known_ch",
+    )
+    require(
+        all(
+            _float_array(v, 1) and len(v) == n_channels
+            for v in (est._x_mean, est._x_scale)
+        ),
+        "_x_mean and _x_scale must be float64 arrays, one value per channel",
+    )
+    quantiles = est.quantiles_
+    require(
+        quantiles is None
+        or (
+            _float_array(quantiles, 1)
+            and len(quantiles)
+            and bool(np.all((quantiles > 0) & (quantiles < 1)))
+            and bool(np.all(np.diff(quantiles) > 0))
+        ),
+        "quantiles_ must be None or increasing levels in (0, 1)",
+    )
+    n_outputs = 1 + (0 if quantiles is None else len(quantiles))
+    require(
+        type(est._n_outputs) is int and est._n_outputs == n_outputs,
+        "_n_outputs does not match quantiles_",
+    )
+    stats = est._series_stats
+    require(
+        type(stats) is dict
+        and all(type(s) is _Stats for s in (*stats.values(), est._global_stats))
+        and all(
+            len(s.fallback) == n_outputs for s in (*stats.values(), est._global_stats)
+        ),
+        "_series_stats and _global_stats must be _Stats with one fallback per output",
+    )
+    tails, index = est._tails, est._index
+    require(
+        type(tails) is dict
+        and len(tails)
+        and all(_float_array(t, 2) and t.shape[1] == n for t in tails.values()),
+        "_tails must map series to float64 tables of n_features_in_ columns",
+    )
+    require(
+        type(index) is dict
+        and set(index) == set(tails)
+        and all(
+            info is None
+            or (
+                type(info) is tuple
+                and len(info) == 2
+                and type(info[0]) in (pd.Timestamp, pd.Period)
+                and isinstance(info[1], BaseOffset)
+            )
+            for info in index.values()
+        ),
+        "_index must map the series of _tails to None or (time stamp, frequency)",
+    )
+    if est.series_column is not None:
+        require(
+            position(getattr(est, "_series_pos", None), n)
+            and type(getattr(est, "series_ids_", None)) is np.ndarray,
+            "_series_pos and series_ids_ are needed with series_column",
+        )
 
 
 def _restore_net(est, net_data: dict, reader: _Reader, label: str) -> None:
