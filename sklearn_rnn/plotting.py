@@ -87,6 +87,6 @@ def plot_history(estimator, *, columns=None, ax=None):
     if score_ax is not None:
         more = score_ax.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
-    ax.legend(handles, labels)
+    ax.legend(handles, labels, loc="center right")
     ax.set_title(f"{type(estimator).__name__} training")
     return ax
