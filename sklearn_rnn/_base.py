@@ -31,6 +31,7 @@ from skorch.helper import predefined_split
 
 from ._compat import Interval, StrOptions, validate_data
 from ._summary import layer_table
+from ._threads import torch_threads
 from .data import (
     OOV_ID,
     BatchIterator,
@@ -164,6 +165,7 @@ class _BaseRNN(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "device": [StrOptions({"cpu", "cuda", "auto"}), str, torch.device],
+        "n_threads": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
@@ -197,6 +199,7 @@ class _BaseRNN(BaseEstimator):
         tol: float = 1e-4,
         clip_grad_norm: float | None = 1.0,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
         callbacks: list | None = None,
@@ -226,6 +229,7 @@ class _BaseRNN(BaseEstimator):
         self.tol = tol
         self.clip_grad_norm = clip_grad_norm
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -582,7 +586,7 @@ class _BaseRNN(BaseEstimator):
         cuda = [device.index or 0] if device.type == "cuda" else []
         # Seed inside fork_rng: reproducible fits without touching the
         # caller's global torch random state.
-        with torch.random.fork_rng(devices=cuda):
+        with torch_threads(self.n_threads), torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
             callbacks = self._callbacks(
                 len(train_ds), 0 if valid_ds is None else len(valid_ds)
@@ -669,7 +673,7 @@ class _BaseRNN(BaseEstimator):
         training = module.training
         module.eval()
         try:
-            with torch.inference_mode():
+            with torch_threads(self.n_threads), torch.inference_mode():
                 out = [
                     fn(**pad_rows(Xb, self.batch_size if pad else 0))[: len(Xb["X"])]
                     for Xb, _ in batches

@@ -98,6 +98,17 @@ default="adam"
         Where to train and predict; "auto" takes CUDA when it is available.
         Any ``torch.device`` string such as "cuda:1" works too.
 
+    n_threads : int or None, default=None
+        Number of torch threads while this estimator fits and predicts; the
+        previous count comes back afterwards. None keeps torch's count, capped
+        by ``OMP_NUM_THREADS`` when it is set and, inside a Dask worker, by the
+        CPU cores per worker thread. In ``GridSearchCV(n_jobs=k)`` each loky
+        worker thus trains with ``cpu_count() // k`` threads, and each Dask
+        worker process with 1. Set it where nothing else limits threads
+        (joblib's threading or multiprocessing backends, Dask with
+        ``processes=False`` and several workers), or to take more than the
+        worker's share. Small networks often train fastest with 1.
+
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
         split. An int gives identical fits on CPU; the caller's global torch

@@ -291,6 +291,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
         tol: float = 1e-4,
         clip_grad_norm: float | None = 1.0,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state=None,
         verbose: int = 0,
         callbacks: list | None = None,
@@ -323,6 +324,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
         self.tol = tol
         self.clip_grad_norm = clip_grad_norm
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

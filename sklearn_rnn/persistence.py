@@ -335,6 +335,7 @@ def save(estimator, path, *, include_optimizer: bool = True) -> None:
     estimator : estimator
         An :class:`~sklearn_rnn.RNNClassifier`,
         :class:`~sklearn_rnn.RNNRegressor`,
+        :class:`~sklearn_rnn.SequenceForecaster`,
         :class:`~sklearn_rnn.TextTokenizer`,
         :class:`~sklearn_rnn.SequenceWindower`, one of scikit-learn's
         ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler`` or
@@ -370,6 +371,15 @@ def save(estimator, path, *, include_optimizer: bool = True) -> None:
 
     The per-epoch history of ``net_`` is kept, so ``n_iter_``, ``history_``
     and ``warm_start`` continue as they would on the original.
+
+    A :class:`~sklearn_rnn.SequenceForecaster` keeps the end of each training
+    series and its time index: pandas time stamps (with their unit and time
+    zone), periods and frequencies are stored as text (a frequency by its
+    alias, such as ``"h"`` or ``"W-SUN"``) and read back with pandas' own
+    parsers, so ``forecast`` after loading returns the same index. A
+    frequency without an alias that reads back as itself (a
+    ``CustomBusinessDay`` with holidays, a ``DateOffset(months=1, days=2)``)
+    is refused with a ``TypeError``.
 
     Examples
     --------

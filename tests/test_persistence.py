@@ -11,13 +11,19 @@ import pandas as pd
 import pytest
 import torch
 from numpy.testing import assert_array_equal
-from pandas.testing import assert_frame_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceWindower, TextTokenizer
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    SequenceForecaster,
+    SequenceWindower,
+    TextTokenizer,
+)
 from sklearn_rnn.persistence import FORMAT_VERSION, load, save
 
 safetensors = pytest.importorskip("safetensors")
@@ -503,3 +509,248 @@ def test_load_cuda_model_without_cuda(saved_pipeline, tmp_path):
     with pytest.raises(ValueError, match="load\\(..., device='cpu'\\)"):
         load(path)
     assert load(path, device="cpu")[-1].device == "cpu"
+
+
+# -- SequenceForecaster -------------------------------------------------------
+
+
+def _series_frame(index, seed=0):
+    """A table indexed by ``index``: the observed target and a known column."""
+    t = np.arange(len(index))
+    rng = np.random.RandomState(seed)
+    load = 100 + t + 10 * np.sin(t / 2) + rng.normal(size=len(t))
+    return pd.DataFrame({"load": load, "cal": t % 2.0}, index=index)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2024-01-01", periods=40, freq="h"),
+        # Frequency inferred, time zone kept.
+        pd.DatetimeIndex(list(pd.date_range("2024-03-30", periods=40, freq="D")))
+        .tz_localize("Europe/Paris")
+        .as_unit("ns"),
+        pd.period_range("2020-01", periods=40, freq="M"),
+        None,
+    ],
+    ids=["hourly", "daily-tz-inferred", "monthly-period", "array"],
+)
+def test_save_load_forecaster_round_trip(index, tmp_path):
+    """Check forecast, predict and quantiles of a loaded forecaster, index kept."""
+    X = _series_frame(range(40) if index is None else index)
+    y = X["load"]
+    if index is None:
+        X, y = X.to_numpy(), y.to_numpy()
+    fc = SequenceForecaster(
+        window=4, horizon=2, known_columns=1, quantiles=(0.1, 0.5, 0.9), **TINY
+    ).fit(X, y)
+    loaded = _round_trip(fc, tmp_path)
+    future = X[:5]
+    out = fc.forecast(5, X_future=future)
+    if index is None:
+        assert_array_equal(loaded.forecast(5, X_future=future), out)
+    else:
+        assert isinstance(out, pd.Series) and out.name == "load"
+        assert_series_equal(loaded.forecast(5, X_future=future), out)
+        assert_array_equal(loaded.feature_names_in_, fc.feature_names_in_)
+    for got, expected in zip(
+        loaded.forecast(2, X_future=future[:2], return_quantiles=True),
+        fc.forecast(2, X_future=future[:2], return_quantiles=True),
+    ):
+        assert_array_equal(np.asarray(got), np.asarray(expected))
+    assert_array_equal(loaded.predict(X), fc.predict(X))
+    assert_array_equal(loaded.predict_quantiles(X), fc.predict_quantiles(X))
+    assert_array_equal(loaded.predict_interval(X), fc.predict_interval(X))
+    assert loaded._global_stats.center == fc._global_stats.center
+    assert type(loaded._global_stats) is type(fc._global_stats)
+    assert loaded._index == fc._index
+    assert_frame_equal(loaded.history_, fc.history_)
+
+
+@pytest.mark.parametrize("ids", [["a", "b", "c"], [7, -1, 3]])
+def test_save_load_forecaster_several_series(ids, tmp_path):
+    """Check a forecaster of several series: each one continues identically."""
+    index = pd.date_range("2024-01-01", periods=30, freq="D")
+    parts = [
+        _series_frame(index, seed=i).assign(id=key, load=lambda d, i=i: d.load * i)
+        for i, key in enumerate(ids, start=1)
+    ]
+    X = pd.concat(parts).drop(columns="cal")
+    fc = SequenceForecaster(window=4, series_column="id", **TINY).fit(X, X["load"])
+    loaded = _round_trip(fc, tmp_path)
+    assert_array_equal(loaded.series_ids_, fc.series_ids_)
+    assert loaded.series_ids_.dtype == object
+    assert_array_equal(loaded.predict(X), fc.predict(X))
+    for key in ids:
+        assert_series_equal(loaded.forecast(3, series=key), fc.forecast(3, series=key))
+    history = X[X["id"] == ids[1]]
+    assert_series_equal(
+        loaded.forecast(2, history=history), fc.forecast(2, history=history)
+    )
+    with pytest.raises(ValueError, match="series=<id>"):
+        loaded.forecast(3)
+
+
+def test_save_load_forecaster_warm_start_continues(tmp_path):
+    """Check that warm_start training of a loaded forecaster continues identically."""
+    X = _series_frame(pd.date_range("2024-01-01", periods=40, freq="h"))
+    fc = SequenceForecaster(window=4, known_columns="cal", quantiles=(0.2, 0.8), **TINY)
+    fc.fit(X, X["load"])
+    loaded = _round_trip(fc, tmp_path)
+    for est in (fc, loaded):
+        est.set_params(warm_start=True, max_epochs=2).fit(X[:30], X["load"][:30])
+    assert loaded.n_iter_ == fc.n_iter_ == 4
+    assert_array_equal(loaded.predict_quantiles(X), fc.predict_quantiles(X))
+    # The scaling of the first fit is kept; the tails are those of the last.
+    assert loaded._global_stats.scale == fc._global_stats.scale
+    future = X[:3]
+    assert_series_equal(
+        loaded.forecast(3, X_future=future), fc.forecast(3, X_future=future)
+    )
+
+
+def test_save_load_forecaster_in_pipeline(tmp_path):
+    """Check a pipeline of a scikit-learn scaler and a forecaster."""
+    X = _series_frame(range(40))
+    pipe = make_pipeline(
+        StandardScaler(), SequenceForecaster(window=4, target_column=None, **TINY)
+    ).fit(X, X["load"])
+    loaded = _round_trip(pipe, tmp_path)
+    assert_array_equal(loaded.predict(X), pipe.predict(X))
+    assert loaded[-1].normalize_ == "none"
+
+
+def test_save_load_pandas_time_values(tmp_path):
+    """Check time stamps, periods and frequencies, and refuse inexact ones."""
+    values = [
+        pd.Timestamp("2024-01-02 03:04:05.000000006"),
+        pd.Timestamp("2024-01-02", tz="UTC").as_unit("s"),
+        pd.Timestamp("2024-07-01 12:00", tz="America/Argentina/Buenos_Aires"),
+        pd.Timestamp("2024-01-02 03:00+05:30"),
+        pd.Period("2024-03", freq="M"),
+        pd.Period("2024-03-01 10:00", freq="2h"),
+        pd.Period("2024Q1", freq="Q-MAR"),
+        *(
+            pd.tseries.frequencies.to_offset(freq)
+            for freq in ("h", "15min", "2D", "B", "W-SUN", "MS", "QS-JAN")
+        ),
+    ]
+    est = SequenceWindower().fit(np.zeros((3, 2)))
+    est.extra_ = {value: [value] for value in values}
+    loaded = _round_trip(est, tmp_path)
+    assert list(loaded.extra_) == values
+    for value, (key, (item,)) in zip(values, loaded.extra_.items()):
+        for got in (key, item):
+            assert type(got) is type(value)
+            assert str(getattr(got, "tz", None)) == str(getattr(value, "tz", None))
+            assert getattr(got, "unit", None) == getattr(value, "unit", None)
+
+    holidays = pd.offsets.CustomBusinessDay(holidays=["2024-01-03"])
+    for value, match in [
+        (holidays, "cannot be stored exactly"),
+        (pd.DateOffset(months=1, days=2), "cannot be stored exactly"),
+        (pd.NaT, "NaTType"),
+        (pd.Timedelta("1h"), "Timedelta"),
+    ]:
+        est.extra_ = {"value": value}
+        with pytest.raises(TypeError, match=match):
+            save(est, tmp_path / "refused")
+
+
+@pytest.fixture(scope="module")
+def saved_forecaster(tmp_path_factory):
+    """A file holding a fitted forecaster of a tz-aware hourly series."""
+    index = pd.date_range("2024-01-01", periods=30, freq="h", tz="Europe/Paris")
+    X = _series_frame(index)
+    fc = SequenceForecaster(window=4, quantiles=(0.1, 0.9), **TINY)
+    path = tmp_path_factory.mktemp("saved") / "forecaster.safetensors"
+    save(fc.fit(X, X["load"]), path)
+    return path
+
+
+def _stats(state):
+    return state["_global_stats"]["__namedtuple__"]
+
+
+def _last(state):
+    return state["_index"]["__items__"][0][1]["__tuple__"]
+
+
+def _set_time(kind, body):
+    def edit(state):
+        _last(state)[0] = {kind: body}
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda s: _stats(s)["fields"].pop("scale"), "with fields"),
+        (lambda s: _stats(s)["fields"].update(extra=1), "with fields"),
+        (
+            lambda s: _stats(s).update(
+                fields=dict(reversed(_stats(s)["fields"].items()))
+            ),
+            "with fields",
+        ),
+        (lambda s: _stats(s)["fields"].update(center="x"), "invalid _Stats"),
+        (lambda s: _stats(s)["fields"].update(scale=-1.0), "invalid _Stats"),
+        (
+            lambda s: _stats(s)["fields"].update(scale={"__float__": "nan"}),
+            "invalid _Stats",
+        ),
+        (lambda s: _stats(s)["fields"].update(fallback=[1.0]), "invalid _Stats"),
+        (lambda s: _stats(s).update(type="os.system"), "type 'os.system'"),
+        (lambda s: _stats(s).update(code="x"), "invalid named tuple"),
+        (lambda s: _last(s).__setitem__(1, {"__offset__": "nope"}), "unknown freq"),
+        (lambda s: _last(s).__setitem__(1, {"__offset__": 3}), "expected a JSON str"),
+        (
+            _set_time("__timestamp__", {"iso": "x", "unit": "us", "tz": None}),
+            "invalid time stamp",
+        ),
+        (
+            _set_time("__timestamp__", {"iso": "NaT", "unit": "us", "tz": None}),
+            "invalid time stamp",
+        ),
+        (
+            _set_time(
+                "__timestamp__",
+                {"iso": "2024-01-01T00:00:00+01:00", "unit": "us", "tz": "../x"},
+            ),
+            "invalid time stamp",
+        ),
+        (
+            _set_time(
+                "__timestamp__",
+                {"iso": "2024-01-01T00:00:00+01:00", "unit": "us", "tz": "No/Zone"},
+            ),
+            "invalid time stamp",
+        ),
+        (
+            _set_time("__timestamp__", {"iso": "2024-01-01", "unit": "D", "tz": None}),
+            "invalid time stamp",
+        ),
+        (_set_time("__period__", {"ordinal": 1, "freq": "nope"}), "invalid period"),
+        (_set_time("__period__", {"ordinal": "1", "freq": "M"}), "invalid period"),
+        (lambda s: _last(s).append(None), "_index must map"),
+        (lambda s: s["_index"]["__items__"].clear(), "_index must map"),
+        (lambda s: s.update(_n_outputs=2), "_n_outputs does not match"),
+        (lambda s: s.update(normalize_="both"), "normalize_"),
+        (lambda s: s.update(target_column_=5), "target_column_"),
+        (lambda s: s.update(_known_ch=[3]), "_known_ch"),
+        (lambda s: s.pop("_tails"), "missing the fitted"),
+    ],
+)
+def test_load_rejects_tampered_forecaster(saved_forecaster, edit, match, tmp_path):
+    """Check that an edited forecaster file raises a ValueError naming the problem."""
+    with safe_open(saved_forecaster, "pt") as file:
+        meta = dict(file.metadata())
+        weights = {key: file.get_tensor(key) for key in file.keys()}
+    data = json.loads(meta["estimator"])
+    edit(data["__estimator__"]["state"])
+    meta["estimator"] = json.dumps(data)
+    path = tmp_path / "m"
+    save_file(weights, path, metadata=meta)
+    with pytest.raises(ValueError, match=match):
+        load(path)
