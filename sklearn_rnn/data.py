@@ -305,16 +305,18 @@ class BatchIterator:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
-        self.order = self._make_order()
+        self.order, self._starts = self._make_order()
 
-    def _make_order(self) -> np.ndarray | None:
+    def _make_order(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """Return the visiting order (None: as stored) and each batch's start."""
         n = len(self.dataset)
+        starts = np.arange(0, n, self.batch_size)
         rng = self.random_state or np.random.mtrand._rand
         if self.dataset.equal_lengths:
-            return rng.permutation(n) if self.shuffle else None
+            return (rng.permutation(n) if self.shuffle else None), starts
         lengths = self.dataset.lengths.cpu().numpy()
         if not self.shuffle:
-            return np.argsort(lengths, kind="stable")
+            return np.argsort(lengths, kind="stable"), starts
         order = rng.permutation(n)
         chunk = self.batch_size * _BUCKET_BATCHES
         for start in range(0, n, chunk):
@@ -322,18 +324,22 @@ class BatchIterator:
             order[start : start + chunk] = part[
                 np.argsort(lengths[part], kind="stable")
             ]
-        batches = [order[i : i + self.batch_size] for i in range(0, n, self.batch_size)]
-        return np.concatenate([batches[i] for i in rng.permutation(len(batches))])
+        batches = [order[i : i + self.batch_size] for i in starts]
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+        # A short batch may now stand anywhere: batches start where they start.
+        sizes = np.array([len(batch) for batch in batches])
+        return np.concatenate(batches), np.concatenate([[0], np.cumsum(sizes)[:-1]])
 
     def __len__(self) -> int:
         return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self) -> Iterator:
         n = len(self.dataset)
+        ends = [*self._starts[1:], n]
         if self.order is None:
-            for start in range(0, n, self.batch_size):
-                yield self.dataset.batch(slice(start, start + self.batch_size))
+            for start, end in zip(self._starts, ends):
+                yield self.dataset.batch(slice(start, end))
             return
         order = torch.from_numpy(self.order).to(self.dataset.X.device)
-        for start in range(0, n, self.batch_size):
-            yield self.dataset.batch(order[start : start + self.batch_size])
+        for start, end in zip(self._starts, ends):
+            yield self.dataset.batch(order[start:end])

@@ -274,7 +274,10 @@ def test_batch_iterator_covers_every_sample_once(
     )
     batches = _visited(iterator)
     assert len(batches) == len(iterator) == -(-n_samples // batch_size)
-    assert all(len(b) == batch_size for b in batches[:-1])
+    # Full batches, except one short batch (anywhere, when buckets shuffle).
+    sizes = sorted(len(b) for b in batches)
+    assert sizes[1:] == [batch_size] * (len(batches) - 1)
+    assert sum(sizes) == n_samples
     visited = np.concatenate(batches)
     assert sorted(visited.tolist()) == list(range(n_samples))
     if iterator.order is not None:
@@ -377,3 +380,25 @@ def test_batch_iterator_no_shuffle_is_deterministic():
     first = _visited(BatchIterator(ds, 7))
     np.random.rand()  # the global state must not matter
     assert _visited(BatchIterator(ds, 7)) == first
+
+
+def test_batch_iterator_short_batch_does_not_shift_buckets():
+    """Check that shuffled buckets stay whole when one batch is short.
+
+    With 70 samples and batch_size 16 the last bucket holds 6; wherever the
+    shuffle puts it, every batch must still be one bucket of similar lengths.
+    """
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 200, size=70)
+    dataset = SequenceDataset(
+        torch.zeros(70, 200, 1), torch.from_numpy(lengths), torch.zeros(70)
+    )
+    for seed in range(5):
+        iterator = BatchIterator(
+            dataset, 16, shuffle=True, random_state=np.random.RandomState(seed)
+        )
+        batches = [Xb["lengths"].numpy() for Xb, _ in iterator]
+        assert sorted(len(b) for b in batches) == [6, 16, 16, 16, 16]
+        # Buckets are consecutive runs of the sorted lengths: they never overlap.
+        spans = sorted((b.min(), b.max()) for b in batches)
+        assert all(hi <= next_lo for (_, hi), (next_lo, _) in zip(spans, spans[1:]))
