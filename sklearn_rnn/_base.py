@@ -640,7 +640,13 @@ class _BaseRNN(BaseEstimator):
 
     @staticmethod
     def _dataset(X, lengths, y, sample_weight, index, device) -> SequenceDataset:
+        whole = len(index) == len(X) and np.array_equal(index, np.arange(len(X)))
+
         def tensor(a):
+            # All samples in order: share the validated array instead of
+            # copying it (training only reads it); torch needs it writable.
+            if whole and a.flags.c_contiguous and a.flags.writeable:
+                return torch.as_tensor(a, device=device)
             return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
 
         weight = sample_weight[index]
