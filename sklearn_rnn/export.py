@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Export of fitted estimators to ONNX, for serving without Python's stack.
 
-Export uses torch alone; running the result needs onnxruntime (the optional
-``onnx`` extra: ``pip install "sklearn-rnn[onnx]"``). The graph holds the
-network and its output mapping; what turns raw input into the network's
+Export needs the ``onnx`` package and running the result onnxruntime: the
+optional ``onnx`` extra (``pip install "sklearn-rnn[onnx]"``) has both. The
+graph holds the network and its output mapping; what turns raw input into the network's
 tensors stays in Python:
 
 - tokenizing texts (:class:`~sklearn_rnn.TextTokenizer`), and mapping ids not

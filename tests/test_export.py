@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceForecaster
 
 ort = pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
 
 from sklearn_rnn.export import onnx_inputs, to_onnx  # noqa: E402
 
