@@ -676,17 +676,15 @@ class _BaseRNN(BaseEstimator):
         )
         batches = BatchIterator(dataset, self.batch_size)
         fn = module.encode if encode else module
-        training = module.training
+        # Left in eval mode: skorch switches to train mode at every training
+        # step, so nothing needs the previous mode back.
         module.eval()
-        try:
-            with torch_threads(self.n_threads), torch.inference_mode():
-                out = [
-                    fn(**pad_rows(Xb, self.batch_size if pad else 0))[: len(Xb["X"])]
-                    for Xb, _ in batches
-                ]
-            out = torch.cat(out).float().cpu().numpy()
-        finally:
-            module.train(training)
+        with torch_threads(self.n_threads), torch.inference_mode():
+            out = [
+                fn(**pad_rows(Xb, self.batch_size if pad else 0))[: len(Xb["X"])]
+                for Xb, _ in batches
+            ]
+        out = torch.cat(out).float().cpu().numpy()
         if batches.order is not None:
             restored = np.empty_like(out)
             restored[batches.order] = out
