@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
 from skorch.helper import predefined_split
+from torch.optim import Optimizer
 
 from ._compat import Interval, StrOptions, validate_data
 from ._summary import layer_table
@@ -52,6 +53,11 @@ OPTIMIZERS = {
 }
 
 LR_SCHEDULES = ("plateau", "cosine", "onecycle")
+
+# Rows of an inference batch: ``batch_size``, at most this many. Every batch is
+# padded to it (so outputs never depend on batch composition), which must not
+# make a one-sample predict pay for a huge training batch.
+_INFERENCE_ROWS = 256
 
 # Parameters handed to ``RecurrentNet`` unchanged.
 _MODULE_PARAMS = (
@@ -89,7 +95,8 @@ class _SequenceNet(NeuralNet):
             return loss.mean()
         if loss.ndim > 1:
             loss = loss.mean(dim=tuple(range(1, loss.ndim)))
-        return (loss * weight).sum() / weight.sum()
+        # A batch whose weights are all zero contributes nothing (not 0/0).
+        return (loss * weight).sum() / weight.sum().clamp_min(1e-12)
 
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
@@ -246,6 +253,9 @@ class _BaseRNN(BaseEstimator):
         columns for 2-D numeric input (each row a univariate sequence), as
         scikit-learn's checks expect.
         """
+        if isinstance(X, pd.Series):
+            # A Series holds one sequence per entry, like a list.
+            X = X.to_list()
         kind = self._input_kind(X) if reset else self._fitted_kind
         if kind == "ids":
             return self._validate_ids(X, reset=reset)
@@ -293,21 +303,21 @@ class _BaseRNN(BaseEstimator):
 
     def _input_kind(self, X) -> str:
         """Tell token ids ("ids") from 2-D numeric ("table") or other sequences."""
-        if self.token_ids is True or self.pretrained_embeddings is not None:
+        auto = isinstance(self.token_ids, str)
+        if (not auto and self.token_ids) or self.pretrained_embeddings is not None:
             return "ids"
         if is_ragged(X):
             first = np.asarray(X[0])
-            if self.token_ids == "auto" and first.dtype.kind in "iu":
+            if auto and first.dtype.kind in "iu":
                 return "ids"
             return "sequences"
-        dtypes = getattr(X, "dtypes", None)
-        if dtypes is not None:  # a DataFrame: no conversion just to look
-            integer = all(np.dtype(d).kind in "iu" for d in dtypes)
+        if isinstance(X, pd.DataFrame):  # no conversion just to look
+            integer = all(pd.api.types.is_integer_dtype(d) for d in X.dtypes)
             ndim = 2
         else:
             arr = X if hasattr(X, "dtype") else np.asarray(X)
-            integer, ndim = arr.dtype.kind in "iu", arr.ndim
-        if self.token_ids == "auto" and integer and ndim == 2:
+            integer, ndim = pd.api.types.is_integer_dtype(arr.dtype), arr.ndim
+        if auto and integer and ndim == 2:
             return "ids"
         return "table" if ndim == 2 else "sequences"
 
@@ -333,6 +343,7 @@ class _BaseRNN(BaseEstimator):
         if (ids < 0).any():
             raise ValueError("Token ids must be non-negative; X holds negative ids.")
         if reset:
+            keep_vocab = self._is_warm() and self._fitted_kind == "ids"
             self.n_features_in_ = 1
             self._n_step_features = 1
             self._fitted_kind = "ids"
@@ -345,8 +356,12 @@ class _BaseRNN(BaseEstimator):
                         f"X holds token id {ids.max()}, outside the "
                         f"{self.vocab_size_} rows of pretrained_embeddings."
                     )
+            elif keep_vocab:
+                # Training goes on with the embedding it has: ids beyond it
+                # are unknown tokens, as in predict.
+                ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
             else:
-                self.vocab_size_ = max(int(ids.max()) + 1, OOV_ID + 1)
+                self.vocab_size_ = max(int(ids.max(initial=0)) + 1, OOV_ID + 1)
         else:
             # Ids never seen in fit have no trained vector: read them as unknown.
             ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
@@ -519,17 +534,26 @@ class _BaseRNN(BaseEstimator):
         # Copies: skorch initializes (mutates) the callbacks it is given.
         return callbacks + copy.deepcopy(list(self.callbacks or []))
 
+    def _optimizer_class(self) -> type:
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            return OPTIMIZERS[optimizer]
+        if not (isinstance(optimizer, type) and issubclass(optimizer, Optimizer)):
+            raise ValueError(
+                "optimizer must be one of "
+                f"{sorted(OPTIMIZERS)} or a torch.optim.Optimizer subclass, got "
+                f"{optimizer!r}."
+            )
+        return optimizer
+
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = OPTIMIZERS[optimizer]
         return _SequenceNet(
             module=RecurrentNet,
             criterion=self._criterion(),
             criterion__reduction="none",
-            optimizer=optimizer,
+            optimizer=self._optimizer_class(),
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -570,7 +594,9 @@ class _BaseRNN(BaseEstimator):
                 )
             else:
                 train_idx = np.setdiff1d(train_idx, valid_idx)
-            valid_ds = self._dataset(X, lengths, y, sample_weight, valid_idx, device)
+            valid_ds = self._dataset(
+                X, lengths, y, sample_weight, valid_idx, device, role="validate"
+            )
         train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
 
         warm = self._is_warm()
@@ -596,8 +622,20 @@ class _BaseRNN(BaseEstimator):
                 self.net_.initialize()
                 self._fitted_architecture = architecture
             else:
-                self.net_.max_epochs = self.max_epochs
-                self.net_.verbose = self.verbose
+                # Training settings changed since the last fit apply now, as
+                # in scikit-learn's warm starts; the weights carry over.
+                optimizer = self._optimizer_class()
+                if optimizer is not self.net_.optimizer:
+                    # A new optimizer starts with fresh state.
+                    self.net_.optimizer = optimizer
+                    self.net_.initialize_optimizer()
+                self.net_.set_params(
+                    lr=self.lr,
+                    optimizer__weight_decay=self.weight_decay,
+                    batch_size=self.batch_size,
+                    max_epochs=self.max_epochs,
+                    verbose=self.verbose,
+                )
                 self.net_.clip_grad_norm = self.clip_grad_norm
                 self.net_.callbacks = callbacks
                 self.net_.initialize_callbacks()
@@ -612,13 +650,10 @@ class _BaseRNN(BaseEstimator):
                 net.iterator_train__random_state = None
         self.n_iter_ = len(net.history)
         self.history_ = self._history_frame()
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
-        losses = self.history_[monitor] if monitor in self.history_ else None
-        # The last fit may have been interrupted before an epoch had a loss.
-        if losses is not None and losses.notna().any():
-            self.best_epoch_ = int(self.history_["epoch"][losses.idxmin()])
-        else:
-            self.best_epoch_ = self.n_iter_
+        # EarlyStopping's record: the epoch whose weights it restores. 0 when
+        # no epoch of this call improved (the last weights stay).
+        best = getattr(dict(net.callbacks_)["early_stopping"], "best_epoch_", 0)
+        self.best_epoch_ = int(best) if best else self.n_iter_
         return self
 
     def _history_frame(self) -> pd.DataFrame:
@@ -639,7 +674,9 @@ class _BaseRNN(BaseEstimator):
         return frame[columns] if len(frame) else frame
 
     @staticmethod
-    def _dataset(X, lengths, y, sample_weight, index, device) -> SequenceDataset:
+    def _dataset(
+        X, lengths, y, sample_weight, index, device, role="train"
+    ) -> SequenceDataset:
         whole = len(index) == len(X) and np.array_equal(index, np.arange(len(X)))
 
         def tensor(a):
@@ -650,6 +687,12 @@ class _BaseRNN(BaseEstimator):
             return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
 
         weight = sample_weight[index]
+        if not weight.any():
+            raise ValueError(
+                f"sample_weight is zero for every sample to {role} on; give some "
+                "of them a positive weight"
+                + (" or change validation_fraction." if role == "validate" else ".")
+            )
         # Equal weights give the plain mean loss: skip the weighting per batch.
         weight = None if np.all(weight == weight[0]) else tensor(sample_weight)
         return SequenceDataset(tensor(X), tensor(lengths), tensor(y), weight)
@@ -659,7 +702,7 @@ class _BaseRNN(BaseEstimator):
     def _forward(self, X, *, encode: bool = False, pad: bool = True) -> np.ndarray:
         """Run the fitted module over ``X`` and return float32 outputs.
 
-        ``pad`` fills every batch up to ``batch_size`` rows, so that a
+        ``pad`` fills every batch up to the same number of rows, so that a
         sequence's output does not depend, even in the last bits, on the
         other sequences of its batch. Callers that feed one small batch at a
         time and need no such guarantee (recursive forecasting) turn it off.
@@ -674,14 +717,15 @@ class _BaseRNN(BaseEstimator):
         dataset = SequenceDataset(
             torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
         )
-        batches = BatchIterator(dataset, self.batch_size)
+        rows = min(self.batch_size, _INFERENCE_ROWS)
+        batches = BatchIterator(dataset, rows)
         fn = module.encode if encode else module
         # Left in eval mode: skorch switches to train mode at every training
         # step, so nothing needs the previous mode back.
         module.eval()
         with torch_threads(self.n_threads), torch.inference_mode():
             out = [
-                fn(**pad_rows(Xb, self.batch_size if pad else 0))[: len(Xb["X"])]
+                fn(**pad_rows(Xb, rows if pad else 0))[: len(Xb["X"])]
                 for Xb, _ in batches
             ]
         out = torch.cat(out).float().cpu().numpy()

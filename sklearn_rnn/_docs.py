@@ -123,7 +123,11 @@ default="adam"
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (instances, or ``(name, callback)`` pairs) for
         the training loop, such as ``skorch.callbacks.Checkpoint``. They are
-        copied in ``fit``, so the objects passed here stay untouched.
+        deep-copied in ``fit`` (as ``clone`` would), so the objects passed here
+        stay untouched: read their state from ``net_.callbacks_``. Batches
+        carry ``(target, sample_weight)`` as ``y`` and the network returns raw
+        outputs, so skorch's ``EpochScoring`` and ``BatchScoring`` do not
+        apply; ``history_`` has the validation score as ``valid_score``.
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the current weights instead of
@@ -159,9 +163,9 @@ _ATTRIBUTES_DOC = """\
         epoch) and ``dur`` (seconds).
 
     best_epoch_ : int
-        The epoch with the lowest monitored loss: the validation loss with
-        ``early_stopping`` (whose weights the model keeps), else the training
-        loss.
+        The last epoch that improved the monitored loss (the validation loss
+        with ``early_stopping``, else the training loss) by at least ``tol``.
+        With ``early_stopping`` the model holds that epoch's weights.
 """
 
 _INPUT_NOTES = """\

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
@@ -161,8 +162,10 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """
         with self._restore_on_error():
             X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
-            check_classification_targets(y)
             y = column_or_1d(y, warn=True)
+            if y.dtype.kind == "O" and pd.isna(y).any():
+                raise ValueError("y contains missing values (NaN or None).")
+            check_classification_targets(y)
             target_type = type_of_target(y, input_name="y")
             if target_type not in ("binary", "multiclass"):
                 raise ValueError(

@@ -607,12 +607,31 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
             The fitted forecaster.
         """
         with self._restore_on_error():
+            roles = ("target_column_", "known_columns_", "normalize_", "quantiles_")
+            before = {
+                name: getattr(self, name)
+                for name in ("feature_names_in_", "n_features_in_", *roles)
+                if hasattr(self, name)
+            }
             self._y_name = getattr(y, "name", None)
             values, ids, y = self._validate_table(X, y, reset=True)
             sample_weight = _check_sample_weight(
                 sample_weight, values, dtype=np.float32, ensure_non_negative=True
             )
             self._resolve_columns(values, y)
+            if self._is_warm():
+                # The scaling and the network stay those of the first fit:
+                # they only make sense for the same columns in the same roles.
+                for name, value in before.items():
+                    now = getattr(self, name, None)
+                    if not np.array_equal(
+                        np.asarray(value, dtype=object), np.asarray(now, dtype=object)
+                    ):
+                        raise ValueError(
+                            f"warm_start=True needs the same columns in the same "
+                            f"roles as the previous fit: {name} was {value!r}, "
+                            f"now {now!r}. Fit with warm_start=False to start over."
+                        )
             h = self.horizon
             series = _split_series(ids)
             if ids is not None:

@@ -515,6 +515,17 @@ class _Reader:
             raise ValueError(
                 f"{where} holds {len(values)} values for an array of shape {shape}."
             )
+        if dtype.kind in "US":
+            # The width comes from the file: a few bytes could ask numpy for
+            # gigabytes. Saved widths fit the longest value (numpy's own rule).
+            longest = max(
+                (len(v) for v in values if isinstance(v, (str, bytes))), default=0
+            )
+            if dtype.itemsize > 4 * (longest + 1) + 1024:
+                raise ValueError(
+                    f"{where} has a string dtype {dtype} far wider than its "
+                    f"longest value ({longest} characters)."
+                )
         if dtype.kind == "O":
             array = np.empty(len(values), dtype=object)
             for i, value in enumerate(values):
@@ -626,6 +637,11 @@ class _Reader:
             _restore_net(est, _typed(net, dict, label), self, label)
         if issubclass(cls, SequenceForecaster) and state:
             _check_forecaster(est, label)
+        elif issubclass(cls, _BaseRNN) and state:
+            _check_network_state(est, label)
+        if isinstance(est, Pipeline) and est.memory is not None:
+            # joblib's cache directory holds pickles: a file must not pick it.
+            raise ValueError(f"{label}: a loaded Pipeline must have memory=None.")
         return est
 
 
@@ -768,6 +784,58 @@ def _check_named_tuple(value, where: str) -> None:
                 "finite floats (scale positive) and fallback a non-empty 1-D "
                 f"float64 array of finite values; got {value!r}."
             )
+
+
+def _check_network_state(est, label: str) -> None:
+    """Check that a classifier's or regressor's fitted state fits its network."""
+
+    def require(condition, what):
+        if not condition:
+            raise ValueError(f"{label} has an invalid fitted state: {what}.")
+
+    arch = est._fitted_architecture
+    n_outputs = arch.get("n_outputs")
+    kind = est._fitted_kind
+    require(kind in ("table", "sequences", "ids"), "unknown input kind")
+    require(
+        type(est._n_step_features) is int
+        and est._n_step_features == arch.get("n_features"),
+        "features per step differ from the network's",
+    )
+    n_in = est.n_features_in_
+    require(type(n_in) is int and n_in >= 1, "n_features_in_ must be a positive int")
+    if kind == "ids":
+        require(
+            n_in == 1 and est.vocab_size_ == arch.get("vocab_size"),
+            "the vocabulary size differs from the network's",
+        )
+    elif kind == "sequences":
+        require(n_in == est._n_step_features, "n_features_in_ differs")
+    for name in ("n_iter_", "best_epoch_"):
+        value = getattr(est, name, 0)
+        require(type(value) is int and value >= 0, f"{name} must be an int")
+    if isinstance(est, RNNClassifier):
+        classes = est.classes_
+        require(
+            isinstance(classes, np.ndarray)
+            and classes.ndim == 1
+            and len(classes) == n_outputs,
+            "classes_ must hold one label per network output",
+        )
+    else:
+        for name in ("_y_mean", "_y_scale"):
+            value = getattr(est, name)
+            require(
+                isinstance(value, np.ndarray)
+                and value.shape == (n_outputs,)
+                and np.isfinite(value).all(),
+                f"{name} must hold one finite value per network output",
+            )
+        require(bool((est._y_scale > 0).all()), "_y_scale must be positive")
+        require(
+            est._y_ndim == 2 or (est._y_ndim == 1 and n_outputs == 1),
+            "_y_ndim does not fit the network's outputs",
+        )
 
 
 def _check_forecaster(est, label: str) -> None:

@@ -831,3 +831,136 @@ def test_estimator_cuda_fit_predicts_on_cpu(Estimator, sequences_3d, monkeypatch
         loaded = pickle.loads(data)
     assert not next(loaded.net_.module_.parameters()).is_cuda
     assert_allclose(_outputs(loaded, X), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_zero_weight_batches_stay_finite(Estimator):
+    """Check that batches whose weights are all zero do not make the loss NaN."""
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(2, 30, 120)
+    X = [rng.normal(size=(n, 2)).astype(np.float32) for n in lengths]
+    y = _target(Estimator, X)
+    # Length bucketing puts the short (zero-weight) sequences in batches of
+    # their own.
+    weight = (lengths >= 10).astype(float)
+    est = Estimator(**{**FAST_PARAMS, "batch_size": 8})
+    est.fit(X, y, sample_weight=weight)
+    assert np.all(np.isfinite(est.history_["train_loss"]))
+    assert np.all(np.isfinite(_outputs(est, X)))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_all_zero_training_weights_raise(Estimator, sequences_3d):
+    """Check that zero weight on every sample is a ValueError."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    with pytest.raises(ValueError, match="non-zero"):
+        Estimator(**FAST_PARAMS).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_warm_start_applies_new_training_settings(Estimator, sequences_3d):
+    """Check that a warm start uses lr, batch_size and optimizer set since."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS, warm_start=True, lr_schedule="cosine").fit(X, y)
+    assert est.history_["lr"].iloc[-1] < FAST_PARAMS["lr"]
+    est.set_params(lr=0.05, batch_size=16, weight_decay=0.01).fit(X, y)
+    # A new cosine schedule starts from the new rate, not from the old end.
+    assert est.history_["lr"].iloc[3] == pytest.approx(0.05)
+    assert est.net_.batch_size == 16
+    assert est.net_.optimizer_.param_groups[0]["weight_decay"] == 0.01
+    assert est.net_.history[-1, "train_batch_count"] == -(-len(y) // 16)
+    est.set_params(optimizer="sgd", lr_schedule=None).fit(X, y)
+    assert isinstance(est.net_.optimizer_, torch.optim.SGD)
+    assert est.n_iter_ == 3 * FAST_PARAMS["max_epochs"]
+
+
+def test_estimator_warm_start_token_ids_keep_vocabulary():
+    """Check that a warm start on ids with a smaller or larger range keeps going."""
+    rng = np.random.RandomState(0)
+    y = np.arange(20) % 2
+    clf = RNNClassifier(**FAST_PARAMS, warm_start=True, embedding_dim=4)
+    clf.fit(rng.randint(2, 50, (20, 6)), y)
+    assert clf.vocab_size_ == 50
+    clf.fit(rng.randint(2, 30, (20, 6)), y)
+    clf.fit(rng.randint(2, 90, (20, 6)), y)
+    assert clf.vocab_size_ == 50
+    assert clf.n_iter_ == 3 * FAST_PARAMS["max_epochs"]
+
+
+def test_estimator_best_epoch_is_the_restored_epoch():
+    """Check that best_epoch_ names the epoch whose weights early stopping kept."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 8, 2)).astype(np.float32)
+    y = X[:, :, 0].sum(axis=1)
+    reg = RNNRegressor(
+        **{**FAST_PARAMS, "max_epochs": 15},
+        early_stopping=True,
+        tol=0.05,
+        n_iter_no_change=30,
+        validation_fraction=0.3,
+    ).fit(X, y)
+    assert reg.best_epoch_ == dict(reg.net_.callbacks_)["early_stopping"].best_epoch_
+    losses = reg.history_.set_index("epoch")["valid_loss"]
+    # No later epoch beat the kept one by tol or more.
+    assert losses.loc[reg.best_epoch_ :].min() > losses.loc[reg.best_epoch_] - 0.05
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("dtype", ["Int64", "Float64"])
+def test_estimator_pandas_extension_dtypes(Estimator, dtype):
+    """Check that DataFrames with pandas' nullable dtypes are read as numbers."""
+    rng = np.random.RandomState(0)
+    values = rng.randint(0, 5, size=(40, 6))
+    X = pd.DataFrame(values).astype(dtype)
+    y = _target(Estimator, values[:, :, None].astype(float))
+    est = Estimator(**FAST_PARAMS).fit(X, y)
+    # Integer columns are token ids under token_ids="auto", floats a table.
+    assert est._fitted_kind == ("ids" if dtype == "Int64" else "table")
+    assert np.all(np.isfinite(_outputs(est, X)))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_series_of_sequences(Estimator):
+    """Check that a pandas Series of 2-D arrays reads like a list of them."""
+    X = _ragged()
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS).fit(pd.Series(X), y)
+    assert_allclose(_outputs(est, pd.Series(X)), _outputs(est, X))
+
+
+def test_estimator_token_ids_numpy_bool(sequences_3d):
+    """Check that token_ids=np.True_ acts like True."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 6, size=(30, 5)).astype(float)
+    y = np.arange(30) % 2
+    clf = RNNClassifier(**FAST_PARAMS, token_ids=np.True_).fit(X, y)
+    assert clf._fitted_kind == "ids"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_inference_batches_are_capped(Estimator, sequences_3d):
+    """Check that predict pads to at most 256 rows, whatever batch_size is."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**{**FAST_PARAMS, "batch_size": 10_000}).fit(X, y)
+    rows = []
+    handle = est.net_.module_.register_forward_pre_hook(
+        lambda module, args, kwargs: rows.append(len(kwargs["X"])), with_kwargs=True
+    )
+    try:
+        one = _outputs(est, X[:1])
+    finally:
+        handle.remove()
+    assert rows == [256]  # not 10_000
+    assert_allclose(one[0], _outputs(est, X)[0], rtol=0, atol=0)
+
+
+def test_rnn_classifier_missing_labels_raise(sequences_3d):
+    """Check that NaN or None among object labels is a clear ValueError."""
+    X, _ = sequences_3d
+    y = np.array(["a", "b"] * 40, dtype=object)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="missing values"):
+        RNNClassifier(**FAST_PARAMS).fit(X, y)

@@ -412,3 +412,31 @@ def test_sequence_forecaster_early_stopping_holds_out_latest(monkeypatch):
     # One window per row after the first (horizon 1): 39 and 59 windows.
     expected = np.r_[np.arange(39 - 4, 39), np.arange(39 + 59 - 6, 39 + 59)]
     assert_array_equal(seen["valid_idx"], expected)
+
+
+def test_sequence_forecaster_weights_only_on_rows_without_history_raise():
+    """Check that weight only on rows that have no window is a ValueError."""
+    y = _seasonal(40)
+    w = np.zeros(40)
+    w[0] = 1.0
+    with pytest.raises(ValueError, match="zero for every sample to train on"):
+        SequenceForecaster(window=4, **FAST).fit(y[:, None], y, sample_weight=w)
+
+
+@pytest.mark.parametrize("change", ["target", "order"])
+def test_sequence_forecaster_warm_start_needs_same_column_roles(change):
+    """Check that a warm start refuses columns in other roles, keeping the fit."""
+    rng = np.random.RandomState(0)
+    y = _seasonal(120)
+    X = pd.DataFrame({"y": y, "noise": rng.normal(size=120)})
+    fc = SequenceForecaster(window=6, warm_start=True, **FAST).fit(X, y)
+    before = fc.predict(X)
+    if change == "target":
+        # No column equals y any more: the target column would disappear.
+        X_new, y_new = X, y + 1e-3 * X["noise"].to_numpy()
+    else:
+        X_new, y_new = X[["noise", "y"]], y
+    with pytest.raises(ValueError, match="same columns in the same roles"):
+        fc.fit(X_new, y_new)
+    assert fc.target_column_ == 0
+    assert_array_equal(fc.predict(X), before)

@@ -424,6 +424,47 @@ def _set_weight(weights, shape=None, dtype=torch.float32):
             None,
             "unsupported dtype",
         ),
+        (
+            lambda d: _clf(d)["state"].update(
+                {
+                    "classes_": {
+                        "__ndarray__": {"dtype": "<i8", "shape": [3], "data": [0, 1, 2]}
+                    }
+                }
+            ),
+            None,
+            "one label per network output",
+        ),
+        (
+            lambda d: _clf(d)["state"].update(
+                {
+                    "classes_": {
+                        "__ndarray__": {
+                            "dtype": "<U50000000",
+                            "shape": [2],
+                            "data": ["a", "b"],
+                        }
+                    }
+                }
+            ),
+            None,
+            "far wider than its longest value",
+        ),
+        (
+            lambda d: _clf(d)["state"].update({"_n_step_features": 3}),
+            None,
+            "features per step",
+        ),
+        (
+            lambda d: _clf(d)["state"].update({"n_iter_": "many"}),
+            None,
+            "n_iter_ must be an int",
+        ),
+        (
+            lambda d: _clf(d)["state"].update({"_fitted_kind": "banana"}),
+            None,
+            "unknown input kind",
+        ),
     ],
 )
 def test_load_rejects_tampered_file(saved_pipeline, payload, tensors, match, tmp_path):
@@ -431,6 +472,19 @@ def test_load_rejects_tampered_file(saved_pipeline, payload, tensors, match, tmp
     path = _rewrite(saved_pipeline, tmp_path / "m", payload=payload, tensors=tensors)
     with pytest.raises(ValueError, match=match):
         load(path)
+
+
+def test_load_rejects_pipeline_memory(saved_pipeline, tmp_path):
+    """Check that a file cannot point a Pipeline at a (pickle) cache directory."""
+    with safe_open(saved_pipeline, "pt") as file:
+        meta = dict(file.metadata())
+        weights = {key: file.get_tensor(key) for key in file.keys()}
+    data = json.loads(meta["estimator"])
+    data["__estimator__"]["params"]["memory"] = str(tmp_path / "cache")
+    meta["estimator"] = json.dumps(data)
+    save_file(weights, tmp_path / "m", metadata=meta)
+    with pytest.raises(ValueError, match="memory=None"):
+        load(tmp_path / "m")
 
 
 def test_load_rejects_optimizer_state_of_wrong_shape(saved_pipeline, tmp_path):
