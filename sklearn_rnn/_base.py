@@ -17,7 +17,11 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
 from sklearn.model_selection import train_test_split
 from sklearn.utils import TransformerTags, check_array, check_random_state
 from sklearn.utils.validation import (
@@ -140,7 +144,7 @@ class _ValidScore(Callback):
         self.outputs_, self.targets_ = [], []
 
 
-class _BaseRNN(BaseEstimator):
+class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Parameters, input handling, training and inference shared by estimators.
 
     Subclasses define ``_criterion``, ``_prepare_targets`` and the public
@@ -809,6 +813,12 @@ class _BaseRNN(BaseEstimator):
             ``n_hidden`` is ``hidden_size``, doubled when bidirectional.
         """
         return self._forward(X, encode=True).astype(np.float64)
+
+    @property
+    def _n_features_out(self) -> int:
+        """Width of ``transform``'s output, for ``get_feature_names_out``."""
+        check_is_fitted(self)
+        return self.net_.module_.output_size
 
     def fit_transform(self, X, y, **fit_params) -> np.ndarray:
         """Fit the network, then return the representation of ``X``.

@@ -114,7 +114,7 @@ def _index_info(index, rows):
     return None if freq is None else (index[-1], freq)
 
 
-class SequenceForecaster(RegressorMixin, _BaseRNN):
+class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
     __doc__ = f"""Recurrent network forecaster over a table of time steps.
 
     The rows of ``X`` are consecutive time steps (oldest first) and its
@@ -964,6 +964,9 @@ class SequenceForecaster(RegressorMixin, _BaseRNN):
     # (``transform``) does not apply to them.
     transform = available_if(lambda self: False)(_BaseRNN.transform)
     fit_transform = available_if(lambda self: False)(_BaseRNN.fit_transform)
+    get_feature_names_out = available_if(lambda self: False)(
+        _BaseRNN.get_feature_names_out
+    )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

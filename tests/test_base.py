@@ -12,6 +12,7 @@ import torch
 from conftest import CHEAP_PARAMS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -964,3 +965,24 @@ def test_rnn_classifier_missing_labels_raise(sequences_3d):
     y[3] = np.nan
     with pytest.raises(ValueError, match="missing values"):
         RNNClassifier(**FAST_PARAMS).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_feature_names_out_and_set_output(Estimator, sequences_3d):
+    """Check get_feature_names_out, and set_output on a pipeline ending in one."""
+    X, _ = sequences_3d
+    X2d = X[:, :, 0]
+    y = _target(Estimator, X)
+    pipe = make_pipeline(StandardScaler(), Estimator(**FAST_PARAMS)).fit(X2d, y)
+    est = pipe[-1]
+    name = type(est).__name__.lower()
+    names = est.get_feature_names_out()
+    assert list(names) == [f"{name}{i}" for i in range(FAST_PARAMS["hidden_size"])]
+    frame = pipe.set_output(transform="pandas").transform(X2d)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(names)
+    assert_allclose(
+        frame.to_numpy(), est.transform(StandardScaler().fit_transform(X2d))
+    )
+    with pytest.raises(NotFittedError):
+        Estimator().get_feature_names_out()
