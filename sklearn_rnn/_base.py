@@ -391,6 +391,8 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return weights
 
     def _check_step_features(self, n_features: int, *, reset: bool, kind: str):
+        if n_features == 0:
+            raise ValueError("X has 0 features per time step; at least 1 is needed.")
         if reset:
             self.n_features_in_ = n_features
             self._n_step_features = n_features
@@ -550,6 +552,13 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         return optimizer
 
+    def _optimizer_params(self) -> dict:
+        # Not every optimizer takes weight_decay (LBFGS does not): pass it only
+        # when it is asked for.
+        if self.weight_decay:
+            return {"optimizer__weight_decay": self.weight_decay}
+        return {}
+
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
@@ -558,7 +567,6 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             criterion=self._criterion(),
             criterion__reduction="none",
             optimizer=self._optimizer_class(),
-            optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -569,6 +577,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             callbacks=callbacks,
             clip_grad_norm=self.clip_grad_norm,
             device=device,
+            **self._optimizer_params(),
             verbose=self.verbose,
             **{f"module__{k}": v for k, v in module_params.items()},
         )
@@ -635,7 +644,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     self.net_.initialize_optimizer()
                 self.net_.set_params(
                     lr=self.lr,
-                    optimizer__weight_decay=self.weight_decay,
+                    **self._optimizer_params(),
                     batch_size=self.batch_size,
                     max_epochs=self.max_epochs,
                     verbose=self.verbose,

@@ -57,6 +57,8 @@ def plot_history(estimator, *, columns=None, ax=None):
     """
     check_is_fitted(estimator)
     history = estimator.history_
+    if isinstance(columns, str):
+        columns = [columns]
     ax = _axes(ax)
     score_ax = None
     if columns is None:

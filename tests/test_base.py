@@ -986,3 +986,20 @@ def test_estimator_feature_names_out_and_set_output(Estimator, sequences_3d):
     )
     with pytest.raises(NotFittedError):
         Estimator().get_feature_names_out()
+
+
+def test_estimator_zero_features_per_step_raise():
+    """Check that 3-D input with no features is a clear ValueError."""
+    with pytest.raises(ValueError, match="0 features per time step"):
+        RNNRegressor(**FAST_PARAMS).fit(np.zeros((4, 3, 0), np.float32), np.ones(4))
+
+
+def test_estimator_optimizer_without_weight_decay(sequences_3d):
+    """Check that an optimizer taking no weight_decay (LBFGS) trains."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**{**FAST_PARAMS, "lr": 0.01}, optimizer=torch.optim.LBFGS)
+    clf.fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.LBFGS)
+    assert np.all(np.isfinite(clf.history_["train_loss"]))
+    with pytest.raises(ValueError, match="torch.optim.Optimizer subclass"):
+        RNNClassifier(**FAST_PARAMS, optimizer=int).fit(X, y)

@@ -267,6 +267,9 @@ def test_plot_history_returns_axes(early_stopping, sequences_3d, tmp_path):
 
     _, given = plt.subplots()
     assert plot_history(clf, columns=["lr"], ax=given) is given
+    assert [line.get_label() for line in plot_history(clf, columns="lr").get_lines()][
+        0
+    ] == "lr"
     with pytest.raises(ValueError, match="no column 'nope'"):
         plot_history(clf, columns=["nope"])
     plt.close("all")
