@@ -35,3 +35,18 @@ def machine_line() -> str:
         f"torch {torch.__version__}; CPU: {cpu_name()} ({os.cpu_count()} cores); "
         f"torch threads: {torch.get_num_threads()}; load average: {load_average()}"
     )
+
+
+def add_comparison_arguments(parser) -> None:
+    """Options shared by the scripts that compare us with a plain torch loop."""
+    parser.add_argument("--hidden-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=0.005)
+    parser.add_argument("--clip", type=float, default=1.0)
+    parser.add_argument(
+        "--fit-repeats", type=int, default=5, help="fits per side and cell"
+    )
+    parser.add_argument("--predict-repeats", type=int, default=7)
+    parser.add_argument("--cells", nargs="+", default=["lstm", "gru"])
+    parser.add_argument("--threads", type=int, default=1)

@@ -23,7 +23,7 @@ import time
 import numpy as np
 import skorch
 import torch
-from _common import load_average, machine_line
+from _common import add_comparison_arguments, load_average, machine_line
 from torch import nn
 
 from sklearn_rnn import RNNClassifier
@@ -111,17 +111,7 @@ def main():
     parser.add_argument("--n-steps", type=int, default=50)
     parser.add_argument("--n-features", type=int, default=8)
     parser.add_argument("--n-classes", type=int, default=3)
-    parser.add_argument("--hidden-size", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=0.005)
-    parser.add_argument("--clip", type=float, default=1.0)
-    parser.add_argument(
-        "--fit-repeats", type=int, default=5, help="fits per side and cell"
-    )
-    parser.add_argument("--predict-repeats", type=int, default=7)
-    parser.add_argument("--cells", nargs="+", default=["lstm", "gru"])
-    parser.add_argument("--threads", type=int, default=1)
+    add_comparison_arguments(parser)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)

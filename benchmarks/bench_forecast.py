@@ -52,7 +52,7 @@ import time
 import numpy as np
 import skorch
 import torch
-from _common import load_average, machine_line
+from _common import add_comparison_arguments, load_average, machine_line
 from torch import nn
 
 from sklearn_rnn import SequenceForecaster, make_windows
@@ -176,17 +176,7 @@ def main():
     parser.add_argument("--n-test", type=int, default=2000)
     parser.add_argument("--window", type=int, default=48)
     parser.add_argument("--steps", type=int, default=48, help="recursive forecast")
-    parser.add_argument("--hidden-size", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=0.005)
-    parser.add_argument("--clip", type=float, default=1.0)
-    parser.add_argument(
-        "--fit-repeats", type=int, default=5, help="fits per side and cell"
-    )
-    parser.add_argument("--predict-repeats", type=int, default=7)
-    parser.add_argument("--cells", nargs="+", default=["lstm", "gru"])
-    parser.add_argument("--threads", type=int, default=1)
+    add_comparison_arguments(parser)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
