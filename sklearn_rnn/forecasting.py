@@ -887,18 +887,20 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         if steps > self.horizon:
             self._check_recursive()
         future = np.full((steps, self.n_features_in_), np.nan)
-        if len(self.known_columns_):
-            if X_future is None:
-                raise ValueError(
-                    "X_future is required: the forecaster reads known_columns at "
-                    "the forecast time."
-                )
+        if len(self.known_columns_) and X_future is None:
+            raise ValueError(
+                "X_future is required: the forecaster reads known_columns at "
+                "the forecast time."
+            )
+        if X_future is not None:
+            # Checked even when nothing in it is read: a mismatch is a mistake.
             rows, _, _ = self._validate_table(X_future, reset=False, allow_nan=True)
             if len(rows) != steps:
                 raise ValueError(
                     f"X_future has {len(rows)} rows, but steps={steps}; give one "
                     "row per future step."
                 )
+        if len(self.known_columns_):
             known = rows[:, self.known_columns_]
             if not np.isfinite(known).all():
                 raise ValueError("X_future has NaN or infinity in known_columns.")

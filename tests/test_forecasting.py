@@ -440,3 +440,14 @@ def test_sequence_forecaster_warm_start_needs_same_column_roles(change):
         fc.fit(X_new, y_new)
     assert fc.target_column_ == 0
     assert_array_equal(fc.predict(X), before)
+
+
+def test_sequence_forecaster_forecast_checks_x_future_without_known_columns():
+    """Check that X_future is validated even when no column of it is read."""
+    y = _seasonal(60)
+    fc = SequenceForecaster(window=4, horizon=2, **FAST).fit(y[:, None], y)
+    assert_allclose(fc.forecast(2, X_future=np.full((2, 1), np.nan)), fc.forecast(2))
+    with pytest.raises(ValueError, match="X_future has 3 rows, but steps=2"):
+        fc.forecast(2, X_future=np.zeros((3, 1)))
+    with pytest.raises(ValueError, match="features"):
+        fc.forecast(2, X_future=np.zeros((2, 4)))
