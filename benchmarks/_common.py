@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""What the benchmark scripts print about the machine they ran on."""
+"""Shared pieces of the benchmark scripts: options, the plain loop, machine line."""
 
 from __future__ import annotations
 
 import os
 import platform
+import time
 
 import torch
+from torch import nn
 
 
 def cpu_name() -> str:
@@ -50,3 +52,23 @@ def add_comparison_arguments(parser) -> None:
     parser.add_argument("--predict-repeats", type=int, default=7)
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru"])
     parser.add_argument("--threads", type=int, default=1)
+
+
+def train_plain(model, optimizer, criterion, X, lengths, y, args) -> list[float]:
+    """The hand-written loop both comparisons time: shuffled mini-batches,
+    Adam (or any optimizer), gradient-norm clipping. Returns seconds per epoch.
+    """
+    model.train()
+    epochs = []
+    for _ in range(args.epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(len(X))
+        for i in range(0, len(X), args.batch_size):
+            idx = perm[i : i + args.batch_size]
+            optimizer.zero_grad()
+            loss = criterion(model(X[idx], lengths[idx]), y[idx])
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+            optimizer.step()
+        epochs.append(time.perf_counter() - t0)
+    return epochs

@@ -23,7 +23,7 @@ import time
 import numpy as np
 import skorch
 import torch
-from _common import add_comparison_arguments, load_average, machine_line
+from _common import add_comparison_arguments, load_average, machine_line, train_plain
 from torch import nn
 
 from sklearn_rnn import RNNClassifier
@@ -50,19 +50,7 @@ def plain_fit(X, y, cell, args):
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
     # RecurrentNet takes lengths; all sequences are full length here.
     lengths = torch.full((len(X),), X.shape[1], dtype=torch.int64)
-    model.train()
-    epochs = []
-    for _ in range(args.epochs):
-        t0 = time.perf_counter()
-        perm = torch.randperm(len(X))
-        for i in range(0, len(X), args.batch_size):
-            idx = perm[i : i + args.batch_size]
-            optimizer.zero_grad()
-            loss = criterion(model(X_t[idx], lengths[idx]), y_t[idx])
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
-        epochs.append(time.perf_counter() - t0)
+    epochs = train_plain(model, optimizer, criterion, X_t, lengths, y_t, args)
     return model, epochs, time.process_time() - start
 
 

@@ -52,7 +52,7 @@ import time
 import numpy as np
 import skorch
 import torch
-from _common import add_comparison_arguments, load_average, machine_line
+from _common import add_comparison_arguments, load_average, machine_line, train_plain
 from torch import nn
 
 from sklearn_rnn import SequenceForecaster, make_windows
@@ -95,19 +95,7 @@ def plain_fit(series, cell, args):
     model = RecurrentNet(1, 1, cell=cell, hidden_size=args.hidden_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     criterion = nn.MSELoss()
-    model.train()
-    epochs = []
-    for _ in range(args.epochs):
-        t0 = time.perf_counter()
-        perm = torch.randperm(len(X))
-        for i in range(0, len(X), args.batch_size):
-            idx = perm[i : i + args.batch_size]
-            optimizer.zero_grad()
-            loss = criterion(model(X_t[idx], lengths[idx]), y_t[idx])
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            optimizer.step()
-        epochs.append(time.perf_counter() - t0)
+    epochs = train_plain(model, optimizer, criterion, X_t, lengths, y_t, args)
     fitted = PlainForecaster(model, center, scale, args.window)
     return fitted, epochs, time.process_time() - start
 
