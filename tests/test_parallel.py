@@ -44,11 +44,6 @@ def torch_count():
     torch.set_num_threads(before)
 
 
-def _needs_hook(estimator):
-    if "n_threads" not in estimator.get_params():
-        pytest.skip("the estimators have no n_threads parameter yet")
-
-
 class _RecordThreads(Callback):
     """Record the torch thread count of the training loop in the history."""
 
@@ -152,7 +147,6 @@ def test_estimator_n_threads_applies_to_fit_and_predict(Estimator, regression_da
     if Estimator is RNNClassifier:
         y = (y > 0).astype(int)
     est = Estimator(**TINY, callbacks=[_RecordThreads()])
-    _needs_hook(est)
     torch.set_num_threads(2)
     est.set_params(n_threads=1).fit(X, y)
     assert set(est.history_["torch_threads"]) == {1}
@@ -203,7 +197,6 @@ def test_grid_search_threads_backend_honours_n_threads(regression_data):
     """Check that n_threads=1 holds in joblib's threading backend, which sets none."""
     X, y = regression_data
     est = RNNRegressor(**TINY, callbacks=[_RecordThreads()])
-    _needs_hook(est)
     torch.set_num_threads(2)
     search = GridSearchCV(
         est.set_params(n_threads=1),
