@@ -642,9 +642,16 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     # A new optimizer starts with fresh state.
                     self.net_.optimizer = optimizer
                     self.net_.initialize_optimizer()
+                # Set weight_decay wherever the optimizer has one, so that a
+                # return to 0 applies too.
+                decay = "weight_decay" in self.net_.optimizer_.defaults
                 self.net_.set_params(
                     lr=self.lr,
-                    **self._optimizer_params(),
+                    **(
+                        {"optimizer__weight_decay": self.weight_decay}
+                        if decay
+                        else self._optimizer_params()
+                    ),
                     batch_size=self.batch_size,
                     max_epochs=self.max_epochs,
                     verbose=self.verbose,

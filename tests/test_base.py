@@ -872,9 +872,11 @@ def test_estimator_warm_start_applies_new_training_settings(Estimator, sequences
     assert est.net_.batch_size == 16
     assert est.net_.optimizer_.param_groups[0]["weight_decay"] == 0.01
     assert est.net_.history[-1, "train_batch_count"] == -(-len(y) // 16)
+    est.set_params(weight_decay=0.0).fit(X, y)
+    assert est.net_.optimizer_.param_groups[0]["weight_decay"] == 0.0
     est.set_params(optimizer="sgd", lr_schedule=None).fit(X, y)
     assert isinstance(est.net_.optimizer_, torch.optim.SGD)
-    assert est.n_iter_ == 3 * FAST_PARAMS["max_epochs"]
+    assert est.n_iter_ == 4 * FAST_PARAMS["max_epochs"]
 
 
 def test_estimator_warm_start_token_ids_keep_vocabulary():
