@@ -132,14 +132,17 @@ def main():
         "| test acc plain | test acc ours |"
     )
     print("|---" * 12 + "|")
+    noise = []
     for cell in args.cells:
         # Untimed warm-up of both sides: first calls pay for lazy init of kernels.
         warm = argparse.Namespace(**{**vars(args), "epochs": 1})
         plain_fit(X[: 4 * args.batch_size], y[: 4 * args.batch_size], cell, warm)
         ours_fit(X[: 4 * args.batch_size], y[: 4 * args.batch_size], cell, warm)
-        epochs = {"plain": [], "ours": []}
-        fits = {"plain": [], "ours": []}
-        # Alternate the two sides so that drifting machine load hits both.
+        epochs = {"plain": [], "ours": [], "again": []}
+        fits = {"plain": [], "ours": [], "again": []}
+        # Alternate the sides so that drifting machine load hits all of them.
+        # "again" is the plain loop a second time: its ratio to the first is
+        # what this machine's noise alone makes of two identical loops.
         for _ in range(args.fit_repeats):
             model, ep, total = plain_fit(X, y, cell, args)
             epochs["plain"] += ep
@@ -147,6 +150,9 @@ def main():
             est, ep, total = ours_fit(X, y, cell, args)
             epochs["ours"] += ep
             fits["ours"].append(total)
+            _, ep, total = plain_fit(X, y, cell, args)
+            epochs["again"] += ep
+            fits["again"].append(total)
 
         proba_plain = plain_predict_proba(model, X_test, args.batch_size)
         # Both predict loops run the estimator's own trained module, so that
@@ -155,7 +161,7 @@ def main():
         # Warm up both paths once, then interleave the timed passes.
         plain_predict_proba(module, X_test[: args.batch_size * 2], args.batch_size)
         est.predict_proba(X_test[: args.batch_size * 2])
-        rates = {"plain": [], "ours": []}
+        rates = {"plain": [], "ours": [], "again": []}
         for _ in range(args.predict_repeats):
             rate, proba_same = throughput(
                 lambda A: plain_predict_proba(module, A, args.batch_size), X_test
@@ -163,10 +169,17 @@ def main():
             rates["plain"].append(rate)
             rate, proba_ours = throughput(est.predict_proba, X_test)
             rates["ours"].append(rate)
+            rate, _ = throughput(
+                lambda A: plain_predict_proba(module, A, args.batch_size), X_test
+            )
+            rates["again"].append(rate)
 
-        ep_p, ep_o = (statistics.median(epochs[k]) for k in ("plain", "ours"))
-        fit_p, fit_o = (statistics.median(fits[k]) for k in ("plain", "ours"))
-        pr_p, pr_o = (statistics.median(rates[k]) for k in ("plain", "ours"))
+        ep_p, ep_o, ep_a = (statistics.median(epochs[k]) for k in epochs)
+        fit_p, fit_o, fit_a = (statistics.median(fits[k]) for k in fits)
+        pr_p, pr_o, pr_a = (statistics.median(rates[k]) for k in rates)
+        noise.append(
+            f"| {cell} | {ep_a / ep_p:.3f} | {fit_a / fit_p:.3f} | {pr_a / pr_p:.3f} |"
+        )
         acc_p = (proba_plain.argmax(1) == y_test).mean()
         assert np.allclose(proba_same, proba_ours, atol=1e-5)
         acc_o = (est.classes_[proba_ours.argmax(1)] == y_test).mean()
@@ -177,6 +190,13 @@ def main():
             f"| {acc_p:.3f} | {acc_o:.3f} |",
             flush=True,
         )
+    print(
+        "\nThe plain loop against itself (a second plain side in the same "
+        "alternation; ratio = again / plain):\n"
+    )
+    print("| cell | s/epoch ratio | fit CPU ratio | predict ratio |")
+    print("|---" * 4 + "|")
+    print("\n".join(noise))
     print(f"\n- load average at end: {load_average()}")
 
 

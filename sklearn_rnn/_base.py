@@ -740,12 +740,16 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         rows = min(self.batch_size, _INFERENCE_ROWS)
         batches = BatchIterator(dataset, rows)
         fn = module.encode if encode else module
+        # Known for the whole data: spares the module its check per batch.
+        equal = True if dataset.equal_lengths else None
         # Left in eval mode: skorch switches to train mode at every training
         # step, so nothing needs the previous mode back.
         module.eval()
         with torch_threads(self.n_threads), torch.inference_mode():
             out = [
-                fn(**pad_rows(Xb, rows if pad else 0))[: len(Xb["X"])]
+                fn(**pad_rows(Xb, rows if pad else 0), equal_lengths=equal)[
+                    : len(Xb["X"])
+                ]
                 for Xb, _ in batches
             ]
         out = torch.cat(out).float().cpu().numpy()

@@ -239,7 +239,9 @@ def pad_rows(batch: dict, n_rows: int) -> dict:
 class SequenceDataset(torch.utils.data.Dataset):
     """Padded sequences, their lengths and optional targets and weights.
 
-    Tensors stay whole (and on one device) so that batches are slices.
+    Tensors stay whole (and on one device) so that batches are slices. A host
+    copy of the lengths trims each batch to its longest sequence without
+    reading back from the device (a synchronisation per batch on a GPU).
 
     Parameters
     ----------
@@ -258,17 +260,24 @@ class SequenceDataset(torch.utils.data.Dataset):
         self.lengths = lengths
         self.y = y
         self.sample_weight = sample_weight
-        self.equal_lengths = bool((lengths == X.shape[1]).all())
+        self.host_lengths = lengths.cpu().numpy()
+        self.equal_lengths = bool((self.host_lengths == X.shape[1]).all())
 
     def __len__(self) -> int:
         return len(self.X)
 
-    def batch(self, index) -> tuple[dict, tuple | None]:
-        """Return the batch at ``index`` (a slice or an index tensor)."""
+    def batch(self, index, host_index=None) -> tuple[dict, tuple | None]:
+        """Return the batch at ``index`` (a slice or an index tensor).
+
+        ``host_index`` is the same index as a slice or NumPy array, when the
+        caller has it (saves a copy from the device).
+        """
         lengths = self.lengths[index]
         X = self.X[index]
         if not self.equal_lengths:
-            X = X[:, : int(lengths.max())]
+            if host_index is None:
+                host_index = index if isinstance(index, slice) else index.cpu().numpy()
+            X = X[:, : int(self.host_lengths[host_index].max())]
         target = None
         if self.y is not None:
             weight = None if self.sample_weight is None else self.sample_weight[index]
@@ -314,7 +323,7 @@ class BatchIterator:
         rng = self.random_state or np.random.mtrand._rand
         if self.dataset.equal_lengths:
             return (rng.permutation(n) if self.shuffle else None), starts
-        lengths = self.dataset.lengths.cpu().numpy()
+        lengths = self.dataset.host_lengths
         if not self.shuffle:
             return np.argsort(lengths, kind="stable"), starts
         order = rng.permutation(n)
@@ -342,4 +351,4 @@ class BatchIterator:
             return
         order = torch.from_numpy(self.order).to(self.dataset.X.device)
         for start, end in zip(self._starts, ends):
-            yield self.dataset.batch(order[start:end])
+            yield self.dataset.batch(order[start:end], self.order[start:end])
