@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Behaviour shared by RNNClassifier and RNNRegressor."""
 
+import io
 import pickle
 import warnings
 
@@ -796,13 +797,36 @@ def test_estimator_read_only_input(Estimator, sequences_3d):
         _outputs(est, X)
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available")
+def _tag_storages_cuda(monkeypatch):
+    """Make ``torch.save`` write every storage as living on 'cuda:0'.
+
+    The location tag is all that tells the bytes a GPU machine writes from
+    those of a CPU one (torch copies the data to the host either way).
+    """
+    monkeypatch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_tagged_bytes_need_mapping():
+    """Check that the simulation below is faithful: tagged bytes name CUDA."""
+    buffer = io.BytesIO()
+    with pytest.MonkeyPatch.context() as mp:
+        _tag_storages_cuda(mp)
+        torch.save(torch.zeros(2), buffer)
+    with pytest.raises(RuntimeError, match="CUDA"):
+        torch.load(io.BytesIO(buffer.getvalue()))
+    loaded = torch.load(io.BytesIO(buffer.getvalue()), map_location="cpu")
+    assert_array_equal(loaded.numpy(), np.zeros(2))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_estimator_cuda_pickle_loads_on_cpu(Estimator, sequences_3d):
-    """Check that a net pickled with device 'cuda' loads and predicts on a CPU.
+    """Check that a net pickled on a CUDA machine loads and predicts on a CPU.
 
-    No GPU here: the fitted net is marked as living on 'cuda' before pickling,
-    which is what skorch reads back to decide where to map the weights.
+    No GPU here: the fitted net is marked as living on 'cuda' and its tensors
+    are written with CUDA location tags, which is what a GPU machine's pickle
+    holds (see ``test_cuda_tagged_bytes_need_mapping``).
     """
     X, _ = sequences_3d
     y = _target(Estimator, X)
@@ -810,11 +834,17 @@ def test_estimator_cuda_pickle_loads_on_cpu(Estimator, sequences_3d):
     expected = _outputs(est, X)
     est.set_params(device="cuda")
     est.net_.device = "cuda"
-    data = pickle.dumps(est)
+    with pytest.MonkeyPatch.context() as mp:
+        _tag_storages_cuda(mp)
+        data = pickle.dumps(est)
     with pytest.warns(UserWarning, match="cuda"):
         loaded = pickle.loads(data)
     assert str(loaded.net_.device) == "cpu"
+    assert loaded.device == "cuda"
+    assert not next(loaded.net_.module_.parameters()).is_cuda
     assert_array_equal(_outputs(loaded, X), expected)
+    # Training goes on on the CPU once the estimator is told so.
+    loaded.set_params(device="cpu", warm_start=True, max_epochs=1).fit(X, y)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
