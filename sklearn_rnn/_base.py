@@ -11,6 +11,7 @@ tensors, declares and validates the parameters, and predicts through a plain
 from __future__ import annotations
 
 import copy
+import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -448,6 +449,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             device = torch.device(device)
         except RuntimeError as exc:
             raise ValueError(f"device={self.device!r} is not a valid device.") from exc
+        if device.type == "meta":
+            # Tensors on 'meta' have shapes but no values: nothing to train.
+            raise ValueError(
+                f"device={self.device!r} holds no data; use 'cpu', 'cuda' or 'auto'."
+            )
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"device={self.device!r} but CUDA is not available on this machine; "
@@ -554,10 +560,18 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _optimizer_params(self) -> dict:
         # Not every optimizer takes weight_decay (LBFGS does not): pass it only
-        # when it is asked for.
-        if self.weight_decay:
-            return {"optimizer__weight_decay": self.weight_decay}
-        return {}
+        # when it is asked for, and refuse it where it cannot apply.
+        if not self.weight_decay:
+            return {}
+        optimizer = self._optimizer_class()
+        params = inspect.signature(optimizer).parameters.values()
+        if not any(p.name == "weight_decay" or p.kind is p.VAR_KEYWORD for p in params):
+            raise ValueError(
+                f"weight_decay={self.weight_decay!r}, but {optimizer.__name__} "
+                "takes no weight_decay; set weight_decay=0 or choose another "
+                "optimizer."
+            )
+        return {"optimizer__weight_decay": self.weight_decay}
 
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list
@@ -639,8 +653,13 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 # in scikit-learn's warm starts; the weights carry over.
                 optimizer = self._optimizer_class()
                 if optimizer is not self.net_.optimizer:
-                    # A new optimizer starts with fresh state.
+                    # A new optimizer starts with fresh state, and without the
+                    # old one's settings (LBFGS has no weight_decay).
+                    settings = self._optimizer_params()
                     self.net_.optimizer = optimizer
+                    vars(self.net_).pop("optimizer__weight_decay", None)
+                    for key, value in settings.items():
+                        setattr(self.net_, key, value)
                     self.net_.initialize_optimizer()
                 # Set weight_decay wherever the optimizer has one, so that a
                 # return to 0 applies too.

@@ -586,6 +586,15 @@ def test_estimator_cuda_unavailable_raises(Estimator, device, sequences_3d):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_meta_device_raises(Estimator, sequences_3d):
+    """Check that the data-less 'meta' device is refused before training."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    with pytest.raises(ValueError, match="device='meta' holds no data"):
+        Estimator(**FAST_PARAMS, device="meta").fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize(
     "optimizer, expected",
     [
@@ -1035,3 +1044,23 @@ def test_estimator_optimizer_without_weight_decay(sequences_3d):
     assert np.all(np.isfinite(clf.history_["train_loss"]))
     with pytest.raises(ValueError, match="torch.optim.Optimizer subclass"):
         RNNClassifier(**FAST_PARAMS, optimizer=int).fit(X, y)
+    with pytest.raises(ValueError, match="LBFGS takes no weight_decay"):
+        RNNClassifier(**FAST_PARAMS, optimizer=torch.optim.LBFGS, weight_decay=0.1).fit(
+            X, y
+        )
+
+
+def test_estimator_warm_start_switch_to_optimizer_without_weight_decay(sequences_3d):
+    """Check that a warm start from Adam with weight_decay to LBFGS trains on,
+    and that asking LBFGS for weight_decay leaves the fitted model alone."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**FAST_PARAMS, weight_decay=0.1).fit(X, y)
+    before = _outputs(clf, X)
+    clf.set_params(warm_start=True, optimizer=torch.optim.LBFGS)
+    with pytest.raises(ValueError, match="LBFGS takes no weight_decay"):
+        clf.fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.Adam)
+    assert_array_equal(_outputs(clf, X), before)
+    clf.set_params(weight_decay=0.0).fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.LBFGS)
+    assert np.all(np.isfinite(clf.history_["train_loss"]))

@@ -565,6 +565,12 @@ def test_load_cuda_model_without_cuda(saved_pipeline, tmp_path):
     assert load(path, device="cpu")[-1].device == "cpu"
 
 
+def test_load_meta_device_raises(saved_pipeline):
+    """Check that load(device='meta') is refused, not deferred to predict."""
+    with pytest.raises(ValueError, match="device='meta' holds no data"):
+        load(saved_pipeline, device="meta")
+
+
 # -- SequenceForecaster -------------------------------------------------------
 
 
