@@ -7,9 +7,11 @@ with the same batch size, so the ratios measure what the estimator (input
 checks, skorch's training loop, callbacks, batching) costs on top of the model
 itself. Prints a markdown table.
 
-Wall-clock times move with whatever else the machine runs, so the two sides
-alternate, and the whole fit is also timed in process CPU time, which other
-processes disturb much less (with one torch thread at least).
+Wall-clock times move with whatever else the machine (or its host) runs: each
+repetition times the plain loop, ours, then the plain loop again, and compares
+ours with the mean of the two plain runs around it. The second plain run
+against the first shows how far noise alone moves the ratio. The whole fit is
+also timed in process CPU time.
 
     python benchmarks/bench_fit_predict.py --threads 1
 """
@@ -86,11 +88,11 @@ def ours_fit(X, y, cell, args):
     return est, list(est.net_.history[:, "dur"]), total
 
 
-def throughput(predict, X):
-    """Sequences per second of one ``predict(X)`` call, and its output."""
+def timed(predict, X):
+    """Seconds of one ``predict(X)`` call, and its output."""
     t0 = time.perf_counter()
     proba = predict(X)
-    return len(X) / (time.perf_counter() - t0), proba
+    return time.perf_counter() - t0, proba
 
 
 def main():
@@ -118,86 +120,114 @@ def main():
         f"Adam lr {args.lr}, clip {args.clip}"
     )
     print(
-        f"- s/epoch: wall, median over {args.epochs * args.fit_repeats} epochs; "
-        f"fit CPU s: process CPU time of the whole fit (setup included), median "
-        f"of {args.fit_repeats}; predict: wall, median of {args.predict_repeats} "
-        f"passes over {args.n_samples} sequences, both loops running our trained "
-        f"module; test acc: each side's own trained model; ratio = ours / plain"
+        "- each repetition runs plain, ours, plain again, back to back "
+        f"({args.fit_repeats} fits and {args.predict_repeats} predict passes "
+        f"over {args.n_samples} sequences per side); ratio = ours / mean of "
+        "the two plain runs around "
+        "it, so that the machine's drift cancels; shown as median [quartiles] "
+        "over repetitions; s/epoch: wall; fit CPU: process CPU time of the "
+        "whole fit, setup included; predict: both loops run our trained "
+        "module; test acc: each side's own trained model"
     )
     print()
     print(
-        "| cell | s/epoch plain | s/epoch ours | ratio "
-        "| fit CPU s plain | fit CPU s ours | ratio "
+        "| cell | s/epoch plain | s/epoch ours | ratio | fit CPU ratio "
         "| predict seq/s plain | predict seq/s ours | ratio "
         "| test acc plain | test acc ours |"
     )
-    print("|---" * 12 + "|")
+    print("|---" * 10 + "|")
     noise = []
     for cell in args.cells:
         # Untimed warm-up of both sides: first calls pay for lazy init of kernels.
         warm = argparse.Namespace(**{**vars(args), "epochs": 1})
         plain_fit(X[: 4 * args.batch_size], y[: 4 * args.batch_size], cell, warm)
         ours_fit(X[: 4 * args.batch_size], y[: 4 * args.batch_size], cell, warm)
-        epochs = {"plain": [], "ours": [], "again": []}
-        fits = {"plain": [], "ours": [], "again": []}
-        # Alternate the sides so that drifting machine load hits all of them.
         # "again" is the plain loop a second time: its ratio to the first is
         # what this machine's noise alone makes of two identical loops.
+        epoch = {"plain": [], "ours": [], "again": []}
+        cpu = {"plain": [], "ours": [], "again": []}
         for _ in range(args.fit_repeats):
             model, ep, total = plain_fit(X, y, cell, args)
-            epochs["plain"] += ep
-            fits["plain"].append(total)
+            epoch["plain"].append(statistics.mean(ep))
+            cpu["plain"].append(total)
             est, ep, total = ours_fit(X, y, cell, args)
-            epochs["ours"] += ep
-            fits["ours"].append(total)
+            epoch["ours"].append(statistics.mean(ep))
+            cpu["ours"].append(total)
             _, ep, total = plain_fit(X, y, cell, args)
-            epochs["again"] += ep
-            fits["again"].append(total)
+            epoch["again"].append(statistics.mean(ep))
+            cpu["again"].append(total)
 
         proba_plain = plain_predict_proba(model, X_test, args.batch_size)
         # Both predict loops run the estimator's own trained module, so that
         # only the loops differ (not the weights each side happened to learn).
         module = est.net_.module_
-        # Warm up both paths once, then interleave the timed passes.
-        plain_predict_proba(module, X_test[: args.batch_size * 2], args.batch_size)
-        est.predict_proba(X_test[: args.batch_size * 2])
-        rates = {"plain": [], "ours": [], "again": []}
-        for _ in range(args.predict_repeats):
-            rate, proba_same = throughput(
-                lambda A: plain_predict_proba(module, A, args.batch_size), X_test
-            )
-            rates["plain"].append(rate)
-            rate, proba_ours = throughput(est.predict_proba, X_test)
-            rates["ours"].append(rate)
-            rate, _ = throughput(
-                lambda A: plain_predict_proba(module, A, args.batch_size), X_test
-            )
-            rates["again"].append(rate)
 
-        ep_p, ep_o, ep_a = (statistics.median(epochs[k]) for k in epochs)
-        fit_p, fit_o, fit_a = (statistics.median(fits[k]) for k in fits)
-        pr_p, pr_o, pr_a = (statistics.median(rates[k]) for k in rates)
-        noise.append(
-            f"| {cell} | {ep_a / ep_p:.3f} | {fit_a / fit_p:.3f} | {pr_a / pr_p:.3f} |"
+        def plain(A):
+            return plain_predict_proba(module, A, args.batch_size)
+
+        # Warm up both paths once, then interleave the timed passes.
+        plain(X_test[: args.batch_size * 2])
+        est.predict_proba(X_test[: args.batch_size * 2])
+        seconds = {"plain": [], "ours": [], "again": []}
+        for _ in range(args.predict_repeats):
+            for side, predict in (("plain", plain), ("ours", est.predict_proba)):
+                elapsed, proba = timed(predict, X_test)
+                seconds[side].append(elapsed)
+                if side == "ours":
+                    proba_ours = proba
+                else:
+                    proba_same = proba
+            seconds["again"].append(timed(plain, X_test)[0])
+
+        ep_p, ep_o = (statistics.median(epoch[k]) for k in ("plain", "ours"))
+        pr_p, pr_o = (
+            args.n_samples / statistics.median(seconds[k]) for k in ("plain", "ours")
         )
         acc_p = (proba_plain.argmax(1) == y_test).mean()
         assert np.allclose(proba_same, proba_ours, atol=1e-5)
         acc_o = (est.classes_[proba_ours.argmax(1)] == y_test).mean()
         print(
-            f"| {cell} | {ep_p:.3f} | {ep_o:.3f} | {ep_o / ep_p:.3f} "
-            f"| {fit_p:.2f} | {fit_o:.2f} | {fit_o / fit_p:.3f} "
-            f"| {pr_p:,.0f} | {pr_o:,.0f} | {pr_o / pr_p:.3f} "
-            f"| {acc_p:.3f} | {acc_o:.3f} |",
+            f"| {cell} | {ep_p:.3f} | {ep_o:.3f} | {bracketed(epoch)} "
+            f"| {bracketed(cpu)} | {pr_p:,.0f} | {pr_o:,.0f} "
+            f"| {bracketed(seconds, invert=True)} | {acc_p:.3f} | {acc_o:.3f} |",
             flush=True,
         )
+        noise.append(
+            f"| {cell} | {control(epoch)} | {control(cpu)} "
+            f"| {control(seconds, invert=True)} |"
+        )
     print(
-        "\nThe plain loop against itself (a second plain side in the same "
-        "alternation; ratio = again / plain):\n"
+        "\nThe plain loop against itself (ratio = again / plain, same "
+        "repetitions): what noise alone makes of two identical loops.\n"
     )
     print("| cell | s/epoch ratio | fit CPU ratio | predict ratio |")
     print("|---" * 4 + "|")
     print("\n".join(noise))
     print(f"\n- load average at end: {load_average()}")
+
+
+def summarize(ratios) -> str:
+    """Median [first quartile, third quartile] of per-repetition ratios."""
+    q1, median, q3 = statistics.quantiles(ratios, n=4)
+    return f"{median:.3f} [{q1:.3f}, {q3:.3f}]"
+
+
+def bracketed(times, invert=False) -> str:
+    """Ours against the mean of the plain runs before and after it.
+
+    With ``invert``, times are per pass and the ratio is of throughput.
+    """
+    ratios = [
+        2 * o / (p + a)
+        for p, o, a in zip(times["plain"], times["ours"], times["again"])
+    ]
+    return summarize([1 / r for r in ratios] if invert else ratios)
+
+
+def control(times, invert=False) -> str:
+    """The second plain run against the first."""
+    ratios = [a / p for p, a in zip(times["plain"], times["again"])]
+    return summarize([1 / r for r in ratios] if invert else ratios)
 
 
 if __name__ == "__main__":
