@@ -208,7 +208,9 @@ def main():
 
 def summarize(ratios) -> str:
     """Median [first quartile, third quartile] of per-repetition ratios."""
-    q1, median, q3 = statistics.quantiles(ratios, n=4)
+    if len(ratios) < 2:
+        return f"{ratios[0]:.3f}"
+    q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
     return f"{median:.3f} [{q1:.3f}, {q3:.3f}]"
 
 

@@ -459,6 +459,15 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 f"device={self.device!r} but CUDA is not available on this machine; "
                 "use device='cpu' or 'auto'."
             )
+        # Other accelerators (mps, xpu, ...) say so through torch.<type>.
+        backend = getattr(torch, device.type, None)
+        if device.type not in ("cpu", "cuda") and not (
+            hasattr(backend, "is_available") and backend.is_available()
+        ):
+            raise ValueError(
+                f"device={self.device!r} is not available on this machine; use "
+                "device='cpu' or 'auto'."
+            )
         return device
 
     def _module_params(self, n_outputs: int) -> dict:
@@ -573,6 +582,30 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         return {"optimizer__weight_decay": self.weight_decay}
 
+    def _switch_optimizer(self, optimizer: type) -> None:
+        """Give the fitted net a new optimizer class for a warm start.
+
+        It starts with fresh state and without the old one's settings (LBFGS
+        has no weight_decay). If it cannot be built, the net keeps its old
+        optimizer, state included.
+        """
+        net = self.net_
+        settings = self._optimizer_params()
+        saved = {
+            key: value
+            for key, value in vars(net).items()
+            if key in ("optimizer", "optimizer_", "optimizer__weight_decay")
+        }
+        net.optimizer = optimizer
+        vars(net).pop("optimizer__weight_decay", None)
+        vars(net).update(settings)
+        try:
+            net.initialize_optimizer()
+        except BaseException:
+            vars(net).pop("optimizer__weight_decay", None)
+            vars(net).update(saved)
+            raise
+
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
@@ -653,14 +686,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 # in scikit-learn's warm starts; the weights carry over.
                 optimizer = self._optimizer_class()
                 if optimizer is not self.net_.optimizer:
-                    # A new optimizer starts with fresh state, and without the
-                    # old one's settings (LBFGS has no weight_decay).
-                    settings = self._optimizer_params()
-                    self.net_.optimizer = optimizer
-                    vars(self.net_).pop("optimizer__weight_decay", None)
-                    for key, value in settings.items():
-                        setattr(self.net_, key, value)
-                    self.net_.initialize_optimizer()
+                    self._switch_optimizer(optimizer)
                 # Set weight_decay wherever the optimizer has one, so that a
                 # return to 0 applies too.
                 decay = "weight_decay" in self.net_.optimizer_.defaults

@@ -267,7 +267,7 @@ class SequenceDataset(torch.utils.data.Dataset):
         return len(self.X)
 
     def batch(self, index, host_index=None) -> tuple[dict, tuple | None]:
-        """Return the batch at ``index`` (a slice or an index tensor).
+        """Return the batch at ``index`` (a slice, index tensor or index array).
 
         ``host_index`` is the same index as a slice or NumPy array, when the
         caller has it (saves a copy from the device).
@@ -276,7 +276,11 @@ class SequenceDataset(torch.utils.data.Dataset):
         X = self.X[index]
         if not self.equal_lengths:
             if host_index is None:
-                host_index = index if isinstance(index, slice) else index.cpu().numpy()
+                host_index = index
+                if torch.is_tensor(index):
+                    host_index = index.cpu().numpy()
+                elif not isinstance(index, slice):
+                    host_index = np.asarray(index)
             X = X[:, : int(self.host_lengths[host_index].max())]
         target = None
         if self.y is not None:
@@ -285,6 +289,10 @@ class SequenceDataset(torch.utils.data.Dataset):
         return {"X": X, "lengths": lengths}, target
 
     def __getitem__(self, i):
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for {n} sequences.")
+        i %= n
         return self.batch(slice(i, i + 1))
 
 

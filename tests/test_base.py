@@ -585,6 +585,14 @@ def test_estimator_cuda_unavailable_raises(Estimator, device, sequences_3d):
         Estimator(**FAST_PARAMS, device=device).fit(X, y)
 
 
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="MPS is available")
+def test_estimator_unavailable_accelerator_raises(sequences_3d):
+    """Check that an accelerator this machine lacks is refused up front."""
+    X, y = sequences_3d
+    with pytest.raises(ValueError, match="device='mps' is not available"):
+        RNNClassifier(**FAST_PARAMS, device="mps").fit(X, y)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_estimator_meta_device_raises(Estimator, sequences_3d):
     """Check that the data-less 'meta' device is refused before training."""
@@ -1048,6 +1056,28 @@ def test_estimator_optimizer_without_weight_decay(sequences_3d):
         RNNClassifier(**FAST_PARAMS, optimizer=torch.optim.LBFGS, weight_decay=0.1).fit(
             X, y
         )
+
+
+class _ForwardingLBFGS(torch.optim.LBFGS):
+    """LBFGS behind ``**kwargs``: its signature cannot tell what it takes."""
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+
+
+def test_estimator_warm_start_failed_optimizer_switch_keeps_optimizer(sequences_3d):
+    """Check that a warm start whose new optimizer cannot be built leaves the
+    old optimizer, with its state, in place."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**FAST_PARAMS, weight_decay=0.1).fit(X, y)
+    adam = clf.net_.optimizer_
+    clf.set_params(warm_start=True, optimizer=_ForwardingLBFGS)
+    with pytest.raises(TypeError, match="weight_decay"):
+        clf.fit(X, y)
+    assert clf.net_.optimizer is torch.optim.Adam
+    assert clf.net_.optimizer_ is adam
+    clf.set_params(optimizer="adam").fit(X, y)
+    assert clf.net_.optimizer_ is adam
 
 
 def test_estimator_warm_start_switch_to_optimizer_without_weight_decay(sequences_3d):

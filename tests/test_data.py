@@ -220,6 +220,9 @@ def test_sequence_dataset_batch_trims_to_longest():
         (slice(2, 5), 5),
         (torch.tensor([4, 0, 2]), 3),
         (torch.tensor([1, 4]), 7),
+        (np.array([4, 0, 2]), 3),
+        ([1, 4], 7),
+        (torch.tensor([False, False, True, True, False]), 5),
     ]:
         batch, (y, sample_weight) = ds.batch(index)
         assert batch["X"].shape[1] == n_steps
@@ -247,6 +250,11 @@ def test_sequence_dataset_getitem():
     batch, (y, _) = ds[0]
     assert batch["X"].shape == (1, 2, 2)
     assert y.tolist() == [0]
+    batch, (y, _) = ds[-1]
+    assert batch["X"].shape == (1, 3, 2)
+    assert y.tolist() == [2]
+    with pytest.raises(IndexError, match="out of range"):
+        ds[3]
 
 
 def test_sequence_dataset_targets_without_sample_weight():
