@@ -76,6 +76,11 @@ _MODULE_PARAMS = (
 )
 
 
+def _python_scalar(value):
+    """A NumPy scalar as the Python scalar it holds; anything else as is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 class _SequenceNet(NeuralNet):
     """skorch net with a per-sample weighted loss and built-in gradient clipping.
 
@@ -346,7 +351,10 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     )
             ids = ids.astype(np.int64)
         if (ids < 0).any():
-            raise ValueError("Token ids must be non-negative; X holds negative ids.")
+            raise ValueError(
+                "Token ids must be non-negative; X holds negative ids. Set "
+                "token_ids=False to read integer X as numbers."
+            )
         if reset:
             keep_vocab = self._is_warm() and self._fitted_kind == "ids"
             self.n_features_in_ = 1
@@ -479,13 +487,15 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "head_hidden_sizes must be a sequence of positive integers, got "
                 f"{self.head_hidden_sizes!r}."
             )
-        params = {name: getattr(self, name) for name in _MODULE_PARAMS}
+        # NumPy scalars (say, from a grid built with np.arange) pass the
+        # parameter checks but not torch's own type checks.
+        params = {name: _python_scalar(getattr(self, name)) for name in _MODULE_PARAMS}
         params["head_hidden_sizes"] = tuple(int(s) for s in sizes.tolist())
         params["n_features"] = self._n_step_features
         params["n_outputs"] = n_outputs
         if self._fitted_kind == "ids":
             params["vocab_size"] = self.vocab_size_
-            params["embedding_dim"] = self.embedding_dim
+            params["embedding_dim"] = _python_scalar(self.embedding_dim)
             params["freeze_embeddings"] = self.freeze_embeddings
             if self.pretrained_embeddings is not None:
                 weights = self._pretrained_weights()
@@ -526,7 +536,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         elif self.lr_schedule == "cosine":
             scheduler = LRScheduler(
                 policy=torch.optim.lr_scheduler.CosineAnnealingLR,
-                T_max=self.max_epochs,
+                T_max=int(self.max_epochs),
                 last_epoch=-1,
                 event_name=None,
             )
@@ -534,7 +544,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             scheduler = LRScheduler(
                 policy=torch.optim.lr_scheduler.OneCycleLR,
                 max_lr=self.lr,
-                total_steps=self.max_epochs * train_batches,
+                total_steps=int(self.max_epochs) * int(train_batches),
                 step_every="batch",
                 last_epoch=-1,
                 event_name=None,

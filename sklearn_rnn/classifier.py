@@ -218,6 +218,26 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Return the log of the class probabilities for sequences ``X``.
+
+        Computed from the network's logits, so very small probabilities keep
+        their precision (``np.log(predict_proba(X))`` would give ``-inf``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class in the order of ``classes_``.
+        """
+        logits = self._forward(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
     def predict(self, X) -> np.ndarray:
         """Return the most probable class of each sequence in ``X``.
 

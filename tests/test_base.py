@@ -113,6 +113,30 @@ def test_estimator_pipeline_with_preceding_step(Estimator):
     assert pipe[-1].n_features_in_ == X.shape[1]
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hidden_size": np.int64(4), "dropout": np.float64(0.1), "num_layers": 2},
+        {"projection_size": np.int32(3), "bidirectional": np.True_},
+        {"lr_schedule": "onecycle", "max_epochs": np.int64(2)},
+        {"lr_schedule": "cosine", "max_epochs": np.int64(2)},
+    ],
+)
+def test_estimator_numpy_scalar_params(params, sequences_3d):
+    """Check that NumPy scalars (a grid from np.arange) work as parameters."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**{**FAST_PARAMS, **params}).fit(X, y)
+    assert clf.predict(X).shape == (len(X),)
+
+
+def test_estimator_numpy_scalar_embedding_dim():
+    """Check that a NumPy embedding_dim reaches the embedding as an int."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(1, 9, size=(20, 6))
+    clf = RNNClassifier(**FAST_PARAMS, embedding_dim=np.int64(3)).fit(X, X[:, 0] > 4)
+    assert clf.net_.module_.embedding.embedding_dim == 3
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_estimator_grid_search(Estimator, sequences_3d):
     """Check that GridSearchCV with parallel jobs searches cell and hidden_size."""

@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+import torch
 from conftest import CHEAP_PARAMS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import accuracy_score, recall_score
@@ -85,6 +86,19 @@ def test_rnn_classifier_predict_proba(n_classes, kind, ragged_sequences):
     assert np.all((proba >= 0) & (proba <= 1))
     assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+
+
+def test_rnn_classifier_predict_log_proba_keeps_tiny_probabilities(sequences_3d):
+    """Check that log-probabilities stay finite where probabilities underflow."""
+    X, y = sequences_3d
+    clf = RNNClassifier(**FAST_PARAMS).fit(X, y)
+    with torch.no_grad():
+        for p in clf.net_.module_.head.parameters():
+            p.mul_(1e4)
+    log_proba = clf.predict_log_proba(X)
+    assert np.isfinite(log_proba).all()
+    assert (clf.predict_proba(X) == 0).any()
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
