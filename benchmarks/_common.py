@@ -6,9 +6,14 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from torch import nn
+
+# Every benchmark trains a fixed number of epochs on purpose.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 
 def cpu_name() -> str:

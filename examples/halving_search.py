@@ -15,10 +15,12 @@ idle ones::
     python examples/halving_search.py
 """
 
+import warnings
 from time import perf_counter
 
 import torch
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.model_selection import HalvingGridSearchCV, train_test_split
 
@@ -33,6 +35,9 @@ X = digits.images / 16.0  # (1797, 8, 8), pixels scaled to [0, 1]
 X_train, X_test, y_train, y_test = train_test_split(
     X, digits.target, test_size=0.25, stratify=digits.target, random_state=0
 )
+
+# The early rounds stop after a few epochs on purpose.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 search = HalvingGridSearchCV(
     RNNClassifier(random_state=0),

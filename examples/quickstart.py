@@ -50,7 +50,7 @@ fit_timed("LogisticRegression", flat, X_train.reshape(len(X_train), -1), y_train
 print(f"  accuracy {flat.score(X_test.reshape(len(X_test), -1), y_test):.3f}")
 
 # Reading rows in both directions lets each step see the whole digit.
-clf = RNNClassifier(bidirectional=True, max_epochs=30, random_state=0)
+clf = RNNClassifier(bidirectional=True, random_state=0)
 fit_timed("RNNClassifier (BiGRU)", clf, X_train, y_train)
 print(f"  accuracy {clf.score(X_test, y_test):.3f}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -23,6 +24,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import TransformerTags, check_array, check_random_state
 from sklearn.utils.validation import (
@@ -670,6 +672,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
 
         warm = self._is_warm()
+        epochs_before = len(self.net_.history) if warm else 0
         # The architecture, without the (large) initial embedding vectors.
         architecture = {
             k: v for k, v in module_params.items() if k != "pretrained_embeddings"
@@ -725,6 +728,23 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 net.iterator_train__random_state = None
         self.n_iter_ = len(net.history)
         self.history_ = self._history_frame()
+        stopper = dict(net.callbacks_)["early_stopping"]
+        # As scikit-learn's MLP: running out of epochs before the stopping
+        # rule is met means the model may be undertrained. Cosine and
+        # one-cycle schedules are built to run all max_epochs.
+        if (
+            self.n_iter_ - epochs_before >= self.max_epochs
+            and stopper.misses_ < stopper.patience
+            and self.lr_schedule not in ("cosine", "onecycle")
+        ):
+            warnings.warn(
+                f"{type(self).__name__} ran all max_epochs={self.max_epochs} "
+                f"epochs and its {stopper.monitor} was still improving by more "
+                f"than tol={self.tol} within n_iter_no_change="
+                f"{self.n_iter_no_change} epochs; raise max_epochs to train "
+                "longer.",
+                ConvergenceWarning,
+            )
         # EarlyStopping's record: the epoch whose weights it restores. 0 when
         # no epoch of this call improved (the last weights stay).
         best = getattr(dict(net.callbacks_)["early_stopping"], "best_epoch_", 0)

@@ -74,7 +74,10 @@ default="adam"
         Samples per mini-batch, for training and prediction.
 
     max_epochs : int, default=100
-        Maximum number of passes over the training data.
+        Maximum number of passes over the training data. Reaching it before
+        the stopping rule (``n_iter_no_change``, ``tol``) is met raises a
+        ``ConvergenceWarning``, except with the cosine and one-cycle
+        schedules.
 
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training data, stop

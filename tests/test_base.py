@@ -13,7 +13,7 @@ import torch
 from conftest import CHEAP_PARAMS
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -111,6 +111,31 @@ def test_estimator_pipeline_with_preceding_step(Estimator):
     got = pipe.predict_proba(X) if Estimator is RNNClassifier else pipe.predict(X)
     assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
     assert pipe[-1].n_features_in_ == X.shape[1]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_convergence_warning(Estimator, sequences_3d):
+    """Check the ConvergenceWarning of scikit-learn's MLP: all max_epochs run
+    while the loss still improves warns; stopping by n_iter_no_change does not.
+    """
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    with pytest.warns(ConvergenceWarning, match="max_epochs=3"):
+        est = Estimator(**{**FAST_PARAMS, "max_epochs": 3}).fit(X, y)
+    assert est.n_iter_ == 3
+    # A warm start counts the epochs of its own call.
+    with pytest.warns(ConvergenceWarning, match="max_epochs=2"):
+        est.set_params(warm_start=True, max_epochs=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        # No improvement counts with tol this large: stops after 2 epochs.
+        est = Estimator(
+            **{**FAST_PARAMS, "max_epochs": 20, "tol": 1e9, "n_iter_no_change": 1}
+        ).fit(X, y)
+        assert est.n_iter_ < 20
+        # Schedules that plan for all max_epochs run them without a warning.
+        for schedule in ("cosine", "onecycle"):
+            Estimator(**FAST_PARAMS, lr_schedule=schedule).fit(X, y)
 
 
 @pytest.mark.parametrize(
@@ -834,6 +859,8 @@ def test_estimator_read_only_input(Estimator, sequences_3d):
     X.flags.writeable = False
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # Few epochs on purpose: only warnings about the input count here.
+        warnings.simplefilter("ignore", ConvergenceWarning)
         est = Estimator(**FAST_PARAMS).fit(X, y)
         _outputs(est, X)
 
