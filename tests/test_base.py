@@ -113,6 +113,30 @@ def test_estimator_pipeline_with_preceding_step(Estimator):
     assert pipe[-1].n_features_in_ == X.shape[1]
 
 
+def test_estimator_trains_in_train_mode_after_predict(sequences_3d):
+    """Check that a warm start after predict (eval mode) trains in train mode
+    and validates in eval mode."""
+    from skorch.callbacks import Callback
+
+    class RecordMode(Callback):
+        def initialize(self):
+            self.modes_ = []
+            return self
+
+        def on_batch_end(self, net, training=False, **kwargs):
+            self.modes_.append((training, net.module_.training))
+
+    X, y = sequences_3d
+    clf = RNNClassifier(**FAST_PARAMS, dropout=0.5, num_layers=2).fit(X, y)
+    clf.predict(X)
+    assert not clf.net_.module_.training
+    clf.set_params(warm_start=True, early_stopping=True, callbacks=[RecordMode()])
+    clf.fit(X, y)
+    modes = dict(clf.net_.callbacks_)["RecordMode"].modes_
+    assert {training for training, _ in modes} == {True, False}
+    assert all(training == mode for training, mode in modes)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_estimator_convergence_warning(Estimator, sequences_3d):
     """Check the ConvergenceWarning of scikit-learn's MLP: all max_epochs run
