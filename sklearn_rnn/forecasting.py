@@ -392,10 +392,13 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         target = self.target_column
         if isinstance(target, str) and target == "auto":
             matches = [
-                j
-                for j in features
-                if j not in known and np.allclose(values[:, j], y, rtol=1e-6, atol=0)
+                j for j in features if np.allclose(values[:, j], y, rtol=1e-6, atol=0)
             ]
+            if set(matches) & set(known):
+                raise ValueError(
+                    "A column of known_columns equals y: the target cannot be "
+                    "known in advance (it would leak the value to forecast)."
+                )
             target = matches[0] if len(matches) == 1 else None
         elif target is not None:
             (target,) = _column_positions(target, names, n_columns, "target_column")

@@ -451,3 +451,13 @@ def test_sequence_forecaster_forecast_checks_x_future_without_known_columns():
         fc.forecast(2, X_future=np.zeros((3, 1)))
     with pytest.raises(ValueError, match="features"):
         fc.forecast(2, X_future=np.zeros((2, 4)))
+
+
+def test_sequence_forecaster_auto_target_among_known_columns_raises():
+    """Check that the default target_column="auto" refuses a known column equal
+    to y, as an explicit target_column does: it would leak the value to
+    forecast."""
+    y = _seasonal(60)
+    X = _frame(y)
+    with pytest.raises(ValueError, match="known_columns equals y"):
+        SequenceForecaster(window=5, known_columns=["load", "cal0"], **FAST).fit(X, y)
