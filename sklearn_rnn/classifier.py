@@ -212,11 +212,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             Probability of each class in the order of ``classes_``; rows sum
             to one.
         """
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Return the log of the class probabilities for sequences ``X``.
