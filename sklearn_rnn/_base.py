@@ -66,6 +66,12 @@ LR_SCHEDULES = ("plateau", "cosine", "onecycle")
 # make a one-sample predict pay for a huge training batch.
 _INFERENCE_ROWS = 256
 
+# Fitting on token ids builds an embedding with a row per id up to the largest
+# one. Larger ids than this (about 2.4 GiB of float32 weights at the default
+# embedding_dim=64) are refused: they are more likely numbers read as ids
+# (timestamps, counts) than a vocabulary, and would exhaust memory.
+_MAX_VOCAB_SIZE = 10_000_000
+
 # Parameters handed to ``RecurrentNet`` unchanged.
 _MODULE_PARAMS = (
     "cell",
@@ -81,6 +87,57 @@ _MODULE_PARAMS = (
 def _python_scalar(value):
     """A NumPy scalar as the Python scalar it holds; anything else as is."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_integral(ids: np.ndarray, where: str) -> None:
+    """Refuse token ids that are not whole numbers (integral floats pass)."""
+    if ids.dtype.kind in "iub":
+        return
+    try:
+        values = ids.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"Token ids must be integers; {where} could not be read as numbers: {exc}"
+        ) from exc
+    if not np.isfinite(values).all():
+        raise ValueError(f"Token ids must be integers; {where} holds NaN or infinity.")
+    if not np.array_equal(values, np.round(values)):
+        bad = values[values != np.round(values)][0]
+        raise ValueError(
+            f"Token ids must be integers; {where} holds non-integer values such "
+            f"as {_python_scalar(bad)!r}. Numeric sequences need token_ids=False "
+            "and no pretrained_embeddings."
+        )
+
+
+def _ragged_ids(X) -> np.ndarray:
+    """Pad variable-length sequences of token ids into ``(n, t)`` ids."""
+    arrays = [np.asarray(seq) for seq in X]
+    for i, arr in enumerate(arrays):
+        _check_integral(arr, f"sequence {i} of X")
+    # Padded as float64 unless every id fits int64, so that no cast wraps a
+    # huge id around (they are refused, or read as unknown tokens, later).
+    fits = all(
+        a.dtype.kind in "ib" or a.dtype.kind == "u" and a.itemsize < 8 for a in arrays
+    )
+    ids, _ = pad_sequences(arrays, dtype=np.int64 if fits else np.float64)
+    if ids.shape[2] != 1:
+        raise ValueError(
+            "Token ids must be one id per time step; got sequences with "
+            f"{ids.shape[2]} features."
+        )
+    return ids[:, :, 0]
+
+
+def _same_architecture(fitted: dict, new: dict) -> bool:
+    """Whether a warm start may train on from the network built for ``fitted``.
+
+    Freezing the embedding is a training setting: a warm start may change it.
+    """
+    training = ("freeze_embeddings",)
+    return {k: v for k, v in fitted.items() if k not in training} == {
+        k: v for k, v in new.items() if k not in training
+    }
 
 
 class _SequenceNet(NeuralNet):
@@ -323,7 +380,16 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _input_kind(self, X) -> str:
         """Tell token ids ("ids") from 2-D numeric ("table") or other sequences."""
         auto = isinstance(self.token_ids, str)
-        if (not auto and self.token_ids) or self.pretrained_embeddings is not None:
+        if self.pretrained_embeddings is not None:
+            if not auto and not self.token_ids:
+                raise ValueError(
+                    "pretrained_embeddings needs token id input, but "
+                    "token_ids=False reads X as numbers; set token_ids=True (or "
+                    "'auto') to use pretrained_embeddings, or "
+                    "pretrained_embeddings=None for numeric X."
+                )
+            return "ids"
+        if not auto and self.token_ids:
             return "ids"
         if is_ragged(X):
             first = np.asarray(X[0])
@@ -342,52 +408,54 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _validate_ids(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         if is_ragged(X):
-            ids, _ = pad_sequences(X, dtype=np.int64)
-            if ids.shape[2] != 1:
-                raise ValueError(
-                    "Token ids must be one id per time step; got sequences with "
-                    f"{ids.shape[2]} features."
-                )
-            ids = ids[:, :, 0]
+            ids = _ragged_ids(X)
         else:
             # A batch of texts without any token arrives zero steps wide.
             ids = check_array(X, dtype=None, ensure_min_features=0, input_name="X")
-            if ids.dtype.kind not in "iu":
-                if not np.array_equal(ids, np.round(ids)):
-                    raise ValueError(
-                        "Token ids must be integers; X holds non-integer values. "
-                        "Set token_ids=False to read integer X as numbers."
-                    )
-            ids = ids.astype(np.int64)
+            _check_integral(ids, "X")
         if (ids < 0).any():
             raise ValueError(
                 "Token ids must be non-negative; X holds negative ids. Set "
                 "token_ids=False to read integer X as numbers."
             )
+        # The largest id, compared before any cast to int64: ids too large
+        # for it (uint64, big floats) are refused or read as unknown tokens.
+        top = ids.max(initial=0)
         if reset:
             keep_vocab = self._is_warm() and self._fitted_kind == "ids"
+            if self.pretrained_embeddings is not None:
+                vocab_size = len(self._pretrained_weights())
+                if top >= vocab_size:
+                    raise ValueError(
+                        f"X holds token id {_python_scalar(top)}, outside the "
+                        f"{vocab_size} rows of pretrained_embeddings."
+                    )
+            elif keep_vocab:
+                # Training goes on with the embedding it has: ids beyond it
+                # are unknown tokens, as in predict.
+                vocab_size = self.vocab_size_
+            else:
+                if top >= _MAX_VOCAB_SIZE:
+                    raise ValueError(
+                        f"X holds token id {_python_scalar(top)}: an embedding "
+                        f"with a row per id up to it would have more than "
+                        f"{_MAX_VOCAB_SIZE:,} rows. If X holds numbers rather "
+                        "than token ids (counts, timestamps), set "
+                        "token_ids=False; otherwise renumber the ids "
+                        "consecutively from 2 (0 is padding, 1 the unknown "
+                        "token), for instance with TextTokenizer."
+                    )
+                vocab_size = max(int(top) + 1, OOV_ID + 1)
+            self.vocab_size_ = vocab_size
             self.n_features_in_ = 1
             self._n_step_features = 1
             self._fitted_kind = "ids"
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
-            if self.pretrained_embeddings is not None:
-                self.vocab_size_ = len(self._pretrained_weights())
-                if ids.max() >= self.vocab_size_:
-                    raise ValueError(
-                        f"X holds token id {ids.max()}, outside the "
-                        f"{self.vocab_size_} rows of pretrained_embeddings."
-                    )
-            elif keep_vocab:
-                # Training goes on with the embedding it has: ids beyond it
-                # are unknown tokens, as in predict.
-                ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
-            else:
-                self.vocab_size_ = max(int(ids.max(initial=0)) + 1, OOV_ID + 1)
-        else:
-            # Ids never seen in fit have no trained vector: read them as unknown.
+        # Ids never seen in fit have no trained vector: read them as unknown.
+        if top >= self.vocab_size_:
             ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
-        return compact_ids(ids)
+        return compact_ids(ids.astype(np.int64))
 
     def _pretrained_weights(self) -> np.ndarray:
         """Return ``pretrained_embeddings`` as float32 ``(vocab_size, dim)``."""
@@ -625,6 +693,27 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             vars(net).update(saved)
             raise
 
+    def _freeze_embeddings(self, architecture: dict) -> bool | None:
+        """Freeze or unfreeze the fitted embedding for a warm start.
+
+        Freezing is a training setting, not part of the architecture: the
+        optimizer holds every parameter, and skips those that get no gradient.
+        Returns whether the embedding was frozen before (None without one).
+        """
+        embedding = self.net_.module_.embedding
+        if embedding is None or "freeze_embeddings" not in architecture:
+            return None
+        frozen = bool(architecture["freeze_embeddings"])
+        was_frozen = not embedding.weight.requires_grad
+        embedding.weight.requires_grad_(not frozen)
+        # What a rebuilt network (say, after loading) starts from.
+        vars(self.net_)["module__freeze_embeddings"] = frozen
+        self._fitted_architecture = {
+            **self._fitted_architecture,
+            "freeze_embeddings": frozen,
+        }
+        return was_frozen
+
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
@@ -684,7 +773,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         architecture = {
             k: v for k, v in module_params.items() if k != "pretrained_embeddings"
         }
-        if warm and self._fitted_architecture != architecture:
+        if warm and not _same_architecture(self._fitted_architecture, architecture):
             raise ValueError(
                 "warm_start=True needs the same architecture and data dimensions as "
                 "the previous fit; call fit with warm_start=False to start over."
@@ -724,11 +813,16 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 self.net_.clip_grad_norm = self.clip_grad_norm
                 self.net_.callbacks = callbacks
                 self.net_.initialize_callbacks()
+                was_frozen = self._freeze_embeddings(architecture)
             net = self.net_
             net.iterator_train__random_state = np.random.RandomState(seed)
             net.train_split = None if valid_ds is None else predefined_split(valid_ds)
             try:
                 net.partial_fit(train_ds)
+            except BaseException:
+                if warm:
+                    self._freeze_embeddings({"freeze_embeddings": was_frozen})
+                raise
             finally:
                 # Neither data nor a random generator stays in the fitted net.
                 net.train_split = None

@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .classifier import RNNClassifier
@@ -44,13 +45,26 @@ _EXPORT_WARNINGS = (
 )
 
 
-def _graph(estimator) -> tuple[InferenceGraph, list[str], str]:
+def _check_exportable(estimator, function: str) -> None:
+    """Refuse anything but a fitted estimator whose network can be exported."""
+    if isinstance(estimator, Pipeline) and function == "to_onnx":
+        raise TypeError(
+            "to_onnx exports the network of one estimator, not a Pipeline, whose "
+            "other steps stay in Python: export its last step, "
+            "to_onnx(pipeline[-1], path), and feed the graph "
+            "onnx_inputs(pipeline, X), which runs the steps before it."
+        )
     if not isinstance(estimator, (RNNClassifier, RNNRegressor, SequenceForecaster)):
         raise TypeError(
-            "to_onnx exports RNNClassifier, RNNRegressor and SequenceForecaster, "
+            f"{function} takes a fitted RNNClassifier, RNNRegressor or "
+            "SequenceForecaster (or, for onnx_inputs, a Pipeline ending in one), "
             f"not {type(estimator).__name__}."
         )
     check_is_fitted(estimator)
+
+
+def _graph(estimator) -> tuple[InferenceGraph, list[str], str]:
+    _check_exportable(estimator, "to_onnx")
     # A copy: the fitted estimator keeps its device and train/eval mode.
     net = copy.deepcopy(estimator.net_.module_).cpu().eval()
     if isinstance(estimator, SequenceForecaster):
@@ -147,12 +161,17 @@ def onnx_inputs(estimator, X) -> tuple[dict, np.ndarray]:
     rows of a series) have no window and are left out: ``predict`` gives them
     the series' training mean.
 
+    For a :class:`~sklearn.pipeline.Pipeline` ending in one of these, ``X``
+    first goes through the ``transform`` of the steps before it (say, a
+    :class:`~sklearn_rnn.TextTokenizer`): the inputs then feed the graph that
+    ``to_onnx(pipeline[-1], path)`` writes.
+
     Parameters
     ----------
-    estimator : RNNClassifier, RNNRegressor or SequenceForecaster
-        A fitted estimator.
+    estimator : RNNClassifier, RNNRegressor, SequenceForecaster or Pipeline
+        A fitted estimator, or a fitted Pipeline whose last step is one.
     X : array-like
-        Input, as for the estimator's ``predict``.
+        Input, as for the estimator's (or the Pipeline's) ``predict``.
 
     Returns
     -------
@@ -161,7 +180,16 @@ def onnx_inputs(estimator, X) -> tuple[dict, np.ndarray]:
     rows : ndarray of int
         The rows of ``X`` the graph's output rows stand for.
     """
-    check_is_fitted(estimator)
+    if isinstance(estimator, Pipeline):
+        final = estimator.steps[-1][1]
+        # A nested Pipeline is checked when the recursion reaches it.
+        if not isinstance(final, Pipeline):
+            _check_exportable(final, "onnx_inputs")
+        for _, step in estimator.steps[:-1]:
+            if step is not None and step != "passthrough":
+                X = step.transform(X)
+        return onnx_inputs(final, X)
+    _check_exportable(estimator, "onnx_inputs")
     if isinstance(estimator, SequenceForecaster):
         return estimator._graph_inputs(X)
     X, lengths = estimator._validate_X(X, reset=False)

@@ -67,7 +67,8 @@ class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     token_pattern : str, default=r"(?u)\\b\\w+\\b"
         Regular expression of a token when ``analyzer="word"`` and no
         ``tokenizer`` is given. Unlike ``CountVectorizer`` it keeps
-        one-character words, which matter in sequences ("a", "I").
+        one-character words, which matter in sequences ("a", "I"). As there,
+        it may hold one capturing group, whose match is then the token.
     tokenizer : callable or None, default=None
         Function from a document to its list of tokens; overrides
         ``token_pattern``.
@@ -151,6 +152,35 @@ class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self.truncating = truncating
         self.padding = padding
 
+    def _check_params(self) -> None:
+        """Checks beyond ``_parameter_constraints``, which admit a bool as an int."""
+        for name in ("min_freq", "max_vocab", "max_len"):
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                allowed = "an int in the range [1, inf)"
+                if name != "min_freq":
+                    allowed += " or None"
+                raise ValueError(
+                    f"The {name!r} parameter of TextTokenizer must be {allowed}. "
+                    f"Got {value!r} instead."
+                )
+        if self.analyzer != "word" or self.tokenizer is not None:
+            return  # token_pattern is not used
+        try:
+            pattern = re.compile(self.token_pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} is not a valid regular "
+                f"expression: {exc}."
+            ) from exc
+        # As in CountVectorizer: with one group, the group's match is the token.
+        if pattern.groups > 1:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} has {pattern.groups} "
+                "capturing groups; at most one is allowed (its match is the "
+                "token). Make the others non-capturing with (?:...)."
+            )
+
     def _tokenize(self, doc: str) -> list[str]:
         if self.lowercase:
             doc = doc.lower()
@@ -176,6 +206,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
         self : TextTokenizer
             The fitted tokenizer.
         """
+        self._check_params()
         texts = _as_texts(X)
         if not texts:
             raise ValueError("X is empty: fit needs at least one document.")

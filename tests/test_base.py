@@ -18,7 +18,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, load, save
 
 ESTIMATORS = [RNNClassifier, RNNRegressor]
 
@@ -1169,3 +1169,35 @@ def test_estimator_warm_start_switch_to_optimizer_without_weight_decay(sequences
     clf.set_params(weight_decay=0.0).fit(X, y)
     assert isinstance(clf.net_.optimizer_, torch.optim.LBFGS)
     assert np.all(np.isfinite(clf.history_["train_loss"]))
+
+
+@pytest.mark.parametrize("start_frozen", [True, False])
+def test_estimator_warm_start_changes_freeze_embeddings(start_frozen, tmp_path):
+    """Check that a warm start may freeze or unfreeze the embedding, and that
+    training then updates it, or leaves it fixed, accordingly."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 12, size=(40, 6))
+    y = (X[:, 0] > 6).astype(int)
+    clf = RNNClassifier(
+        **FAST_PARAMS, embedding_dim=4, warm_start=True, freeze_embeddings=start_frozen
+    ).fit(X, y)
+    embedding = clf.net_.module_.embedding
+    head = clf.net_.module_.head[-1].weight
+    before, head_before = embedding.weight.detach().clone(), head.detach().clone()
+
+    clf.set_params(freeze_embeddings=not start_frozen).fit(X, y)
+
+    assert clf.net_.module_.embedding is embedding
+    assert clf.n_iter_ == 2 * FAST_PARAMS["max_epochs"]
+    assert embedding.weight.requires_grad is start_frozen
+    assert not torch.equal(head, head_before)
+    if start_frozen:
+        # Unfrozen: the optimizer now moves the vectors (padding row aside).
+        assert not torch.equal(embedding.weight[1:], before[1:])
+    else:
+        assert torch.equal(embedding.weight, before)
+    assert_array_equal(embedding.weight[0].detach(), 0.0)
+    # A saved and loaded model keeps the new setting.
+    save(clf, tmp_path / "model.skrnn")
+    loaded = load(tmp_path / "model.skrnn")
+    assert loaded.net_.module_.embedding.weight.requires_grad is start_frozen

@@ -5,9 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import CHEAP_PARAMS
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceForecaster
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceForecaster, TextTokenizer
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -102,5 +104,32 @@ def test_to_onnx_rejects_other_objects(tmp_path):
     with pytest.raises(NotFittedError):
         to_onnx(RNNRegressor(), tmp_path / "m.onnx")
     lin = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
-    with pytest.raises(TypeError, match="exports RNNClassifier"):
+    with pytest.raises(TypeError, match="to_onnx takes a fitted RNNClassifier"):
         to_onnx(lin, tmp_path / "m.onnx")
+    with pytest.raises(TypeError, match="onnx_inputs takes a fitted RNNClassifier"):
+        onnx_inputs(lin, [[0.0]])
+    with pytest.raises(NotFittedError):
+        onnx_inputs(RNNClassifier(), [[0.0]])
+    pipe = make_pipeline(StandardScaler(), lin)
+    with pytest.raises(TypeError, match="not LinearRegression"):
+        onnx_inputs(pipe, [[0.0]])
+
+
+def test_onnx_inputs_pipeline(tmp_path):
+    """Check that onnx_inputs runs a Pipeline's first steps, so that the graph of
+    its last step predicts like the Pipeline; to_onnx points there."""
+    texts = ["good film", "bad film", "a good story", "awful plot", "good", "bad"]
+    y = [1, 0, 1, 0, 1, 0]
+    pipe = make_pipeline(TextTokenizer(), RNNClassifier(**FAST, embedding_dim=4))
+    pipe.fit(texts * 5, y * 5)
+    with pytest.raises(TypeError, match=r"to_onnx\(pipeline\[-1\], path\)"):
+        to_onnx(pipe, tmp_path / "m.onnx")
+    session = _session(pipe[-1], tmp_path)
+    new = ["a good plot", "bad bad film unseen", "nothing known here"]
+    inputs, rows = onnx_inputs(pipe, new)
+    assert_array_equal(rows, np.arange(3))
+    assert_allclose(session.run(None, inputs)[0], pipe.predict_proba(new), atol=1e-5)
+    # Nested, and with a step left out.
+    nested = Pipeline([("skip", "passthrough"), ("model", pipe)])
+    for key, value in onnx_inputs(nested, new)[0].items():
+        assert_array_equal(value, inputs[key])

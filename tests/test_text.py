@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """TextTokenizer, and texts and token ids through the estimators' embedding path."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,6 +116,8 @@ def test_text_tokenizer_lowercase(lowercase, expected):
         (r"(?u)\b\w+\b", {"ab", "cd", "ef1", "x"}),
         (r"\S+", {"ab-cd", "ef1", "x"}),
         (r"[a-z]+", {"ab", "cd", "ef", "x"}),
+        # One group: its match is the token, as in CountVectorizer.
+        (r"([a-z])[a-z]", {"a", "c", "e"}),
     ],
 )
 def test_text_tokenizer_token_pattern(token_pattern, expected):
@@ -300,6 +304,33 @@ def test_text_tokenizer_invalid_params_raise(params):
     """Check that invalid parameters are rejected at fit."""
     with pytest.raises(ValueError, match="parameter of TextTokenizer must be"):
         TextTokenizer(**params).fit(CORPUS)
+
+
+@pytest.mark.parametrize("name", ["max_len", "max_vocab", "min_freq"])
+def test_text_tokenizer_bool_params_raise(name):
+    """Check that a bool is not taken for an int parameter."""
+    tok = TextTokenizer(**{name: True})
+    with pytest.raises(ValueError, match=f"'{name}' parameter of TextTokenizer must"):
+        tok.fit(CORPUS)
+
+
+@pytest.mark.parametrize(
+    "token_pattern, problem",
+    [
+        (r"(a)(b)", "has 2 capturing groups"),
+        (r"(\w+", "is not a valid regular expression"),
+    ],
+)
+def test_text_tokenizer_invalid_token_pattern_raises(token_pattern, problem):
+    """Check that fit refuses a token_pattern that is no regular expression, or
+    that has more than one capturing group, with a ValueError naming it."""
+    match = re.escape(f"token_pattern={token_pattern!r} {problem}")
+    tok = TextTokenizer(token_pattern=token_pattern)
+    with pytest.raises(ValueError, match=match):
+        tok.fit(CORPUS)
+    # Not used, hence not checked, when a tokenizer or characters decide.
+    TextTokenizer(token_pattern=token_pattern, tokenizer=str.split).fit(CORPUS)
+    TextTokenizer(token_pattern=token_pattern, analyzer="char").fit(CORPUS)
 
 
 @pytest.mark.parametrize("container", ["list", "array", "series"])
@@ -501,3 +532,102 @@ def test_estimator_token_ids_ragged_batch_order():
     batch = est.predict_proba(X)
     for i, seq in enumerate(X):
         assert_allclose(batch[i], est.predict_proba([seq])[0], rtol=0, atol=1e-6)
+
+
+def test_estimator_pretrained_embeddings_need_token_ids():
+    """Check that pretrained_embeddings with token_ids=False raises a ValueError
+    naming both, instead of reading X as ids anyway."""
+    sequences, y = _id_sequences(20, seed=0)
+    X = _post_padded(sequences, 9)
+    est = RNNClassifier(
+        **{**TEXT_PARAMS, "max_epochs": 1},
+        token_ids=False,
+        pretrained_embeddings=np.zeros((10, 4)),
+    )
+    with pytest.raises(ValueError, match=r"pretrained_embeddings .*token_ids=False"):
+        est.fit(X, y)
+    assert not hasattr(est, "net_")
+    # token_ids=True or "auto" read X as ids.
+    for token_ids in [True, "auto"]:
+        est.set_params(token_ids=token_ids).fit(X.astype(float), y)
+        assert est.net_.module_.embedding.num_embeddings == 10
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (
+            [[2, 3], [4.5, 2, 3]],
+            r"sequence 1 of X holds non-integer values such as 4.5",
+        ),
+        (
+            [np.array([2.0, 3.0]), np.array([1.5, 2.0, 3.0])],
+            r"sequence 1 of X holds non-integer values such as 1.5",
+        ),
+        ([[2, 3], [4.0, np.nan, 3]], r"sequence 1 of X holds NaN"),
+        ([[2, 3], ["a", "b", "c"]], r"sequence 1 of X could not be read as numbers"),
+        (np.array([[2.0, 3.5], [4.0, 5.0]]), r"X holds non-integer values such as 3.5"),
+    ],
+)
+def test_estimator_token_ids_non_integer_raise(X, match):
+    """Check that non-integer token ids raise instead of being truncated."""
+    est = RNNClassifier(**{**TEXT_PARAMS, "max_epochs": 1}, token_ids=True)
+    with pytest.raises(ValueError, match=f"Token ids must be integers; {match}"):
+        est.fit(X, [0, 1])
+
+
+def test_estimator_token_ids_integral_floats():
+    """Check that whole-number floats read as the ids they equal, ragged or not."""
+    sequences, y = _id_sequences(30, seed=0)
+    est = RNNClassifier(**{**TEXT_PARAMS, "max_epochs": 2}, token_ids=True)
+    proba = est.fit(sequences, y).predict_proba(sequences)
+    as_floats = [np.asarray(seq, dtype=np.float64) for seq in sequences]
+    assert_array_equal(est.fit(as_floats, y).predict_proba(sequences), proba)
+    padded = _post_padded(sequences, 9)
+    assert_array_equal(est.predict_proba(padded.astype(np.float32)), proba)
+
+
+@pytest.mark.parametrize(
+    "kind", ["timestamps", "uint64", "ragged_floats", "token_ids_true"]
+)
+def test_estimator_token_ids_too_large_raise(kind, monkeypatch):
+    """Check that ids implying an unreasonably large embedding raise a ValueError
+    pointing to token_ids=False, before any embedding is allocated."""
+    allocated = []
+    monkeypatch.setattr(nn.Embedding, "__init__", lambda *a, **k: allocated.append(a))
+    y = [0, 1]
+    params = {**TEXT_PARAMS, "max_epochs": 1}
+    if kind == "timestamps":
+        X = np.array([[1_700_000_000, 1_700_000_060], [1_700_000_120, 0]])
+    elif kind == "uint64":
+        X = np.array([[2, 3], [4, 2**63 + 5]], dtype=np.uint64)
+    elif kind == "ragged_floats":
+        X = [np.array([2.0, 1e20]), np.array([3.0])]
+        params["token_ids"] = True
+    else:
+        X = [[2, 3], [10_000_000]]
+        params["token_ids"] = True
+    with pytest.raises(ValueError, match=r"more than 10,000,000 rows.*token_ids=False"):
+        RNNClassifier(**params).fit(X, y)
+    assert not allocated
+
+
+def test_estimator_token_ids_size_limit(monkeypatch):
+    """Check that the limit on ids is the number of embedding rows."""
+    monkeypatch.setattr("sklearn_rnn._base._MAX_VOCAB_SIZE", 50)
+    est = RNNClassifier(**{**TEXT_PARAMS, "max_epochs": 1})
+    assert est.fit([[2, 49], [3]], [0, 1]).vocab_size_ == 50
+    with pytest.raises(ValueError, match="token id 50"):
+        est.fit([[2, 50], [3]], [0, 1])
+
+
+def test_estimator_token_ids_huge_at_predict_read_as_oov():
+    """Check that ids beyond int64 at predict read as unknown, like other
+    unseen ids, instead of wrapping around to negative ids."""
+    sequences, y = _id_sequences(30, seed=0)
+    est = RNNClassifier(**{**TEXT_PARAMS, "max_epochs": 2}).fit(sequences, y)
+    expected = est.predict_proba(np.array([[3, 1, 4]]))
+    huge = np.array([[3, 2**63 + 5, 4]], dtype=np.uint64)
+    assert_array_equal(est.predict_proba(huge), expected)
+    ragged = [np.array([3.0, 1e20, 4.0]), np.array([2.0])]
+    assert_allclose(est.predict_proba(ragged)[:1], expected, rtol=0, atol=1e-6)
