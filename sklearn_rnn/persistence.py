@@ -4,10 +4,10 @@
 :func:`save` writes one `safetensors <https://huggingface.co/docs/safetensors>`_
 file: the network weights (and every numeric array) are its tensors, and a
 JSON description of the estimator (class, constructor parameters, fitted
-attributes, training history) sits in the file's metadata header. :func:`load`
-reads it back without unpickling anything and without importing any name it
-finds in the file: classes are looked up in fixed allow-lists, and the network
-is rebuilt from its saved architecture before the weights are copied in.
+attributes, per-epoch training history) sits in the file's metadata header.
+:func:`load` reads it back without unpickling anything and without importing any
+name it finds in the file: classes are looked up in fixed allow-lists, and the
+network is rebuilt from its saved architecture before the weights are copied in.
 
 A file that does not match what it claims (edited, truncated, another format,
 a newer format version) raises a ``ValueError`` that names the problem.
@@ -36,6 +36,7 @@ from sklearn.preprocessing import (
     RobustScaler,
     StandardScaler,
 )
+from sklearn.utils.metadata_routing import MetadataRequest
 
 from ._base import _BaseRNN
 from .classifier import RNNClassifier
@@ -138,6 +139,10 @@ _TENSOR_DTYPES = {
     if hasattr(torch, name)
 }
 _ARRAY_KINDS = "biufUSO"
+# Fixed-width string arrays are stored as their values; the width comes from
+# the file, so a few bytes could ask numpy for gigabytes. Widths far beyond the
+# longest value are read only up to this size (save refuses larger ones).
+_MAX_PADDED_BYTES = 64 * 2**20
 _TAGS = {
     f"__{name}__"
     for name in "tuple items float bytes scalar ndarray dtype tensor device "
@@ -225,8 +230,16 @@ class _Writer:
                     for k, v in value.items()
                 ]
             }
-        if kind is np.ndarray:
+        # A memmap is an ndarray kept on disk: it is stored (and loaded) as one.
+        if kind in (np.ndarray, np.memmap):
             return {"__ndarray__": self.array(value, where)}
+        if isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+            # Their index, names and (extension) dtypes would not all read back.
+            raise TypeError(
+                f"Cannot save {where}: a pandas {kind.__name__} is not stored. "
+                "Pass a list or a NumPy array instead (for instance "
+                "list(frame.columns) or series.to_numpy())."
+            )
         if isinstance(value, torch.Tensor):
             return {"__tensor__": self.tensor(value, where)}
         if kind is torch.device:
@@ -268,7 +281,10 @@ class _Writer:
             data = np.array(value, dtype=native, order="C", copy=True)
             out["tensor"] = self.tensor(torch.from_numpy(data), where)
         elif dtype.kind in _ARRAY_KINDS and dtype.fields is None and dtype.itemsize:
-            out["data"] = [self.encode(v, where) for v in value.ravel().tolist()]
+            values = value.ravel().tolist()
+            if dtype.kind in "US":
+                _check_string_width(dtype, values, where, "Cannot save")
+            out["data"] = [self.encode(v, where) for v in values]
         else:
             raise _unsupported(where, f"arrays of dtype {dtype} are not stored")
         return out
@@ -279,12 +295,24 @@ class _Writer:
             raise _unsupported_estimator(type(est).__name__, where or "it", est)
         params = est.get_params(deep=False)
         if isinstance(est, Pipeline):
+            # joblib's cache holds pickles, so load refuses a memory: refuse it
+            # here too rather than write a file that never loads. Saving it as
+            # None instead would silently change a parameter.
+            if est.memory is not None:
+                raise ValueError(
+                    f"Cannot save {where or 'Pipeline'} with memory="
+                    f"{est.memory!r}: a loaded Pipeline must have memory=None "
+                    "(a cache directory holds pickles). Call "
+                    "set_params(memory=None) before saving; the cache is used "
+                    "during fit only."
+                )
             for step_name, step in est.steps:
                 if isinstance(step, BaseEstimator) and _name_of(type(step)) is None:
                     raise _unsupported_estimator(
                         "the Pipeline", f"its step {step_name!r}", step
                     )
-        skip = set(params) | {"net_"}
+            _check_steps(est, f"Cannot save {where or 'Pipeline'}: invalid steps:")
+        skip = set(params) | {"net_", "_metadata_request"}
         if isinstance(est, _BaseRNN):
             if params.get("callbacks"):
                 raise TypeError(
@@ -303,6 +331,8 @@ class _Writer:
                 if k not in skip
             },
         }
+        if "_metadata_request" in vars(est):
+            out["requests"] = _encode_requests(est._metadata_request, label)
         if isinstance(est, _BaseRNN) and hasattr(est, "net_"):
             out["net"] = self.net(est.net_, label)
         return out
@@ -317,7 +347,15 @@ class _Writer:
             optimizer = self.encode(
                 net.optimizer_.state_dict(), f"{label}.net_.optimizer_"
             )
-        history = self.encode(list(net.history), f"{label}.net_.history")
+        # Per-batch records (losses and sizes of every batch) would grow the
+        # JSON header with the length of training, past safetensors' limit
+        # on long fits: only the per-epoch records are kept. Callbacks read
+        # past epochs through their per-epoch entries (train_batch_count).
+        epochs = [
+            {**epoch, "batches": []} if "batches" in epoch else epoch
+            for epoch in net.history
+        ]
+        history = self.encode(epochs, f"{label}.net_.history")
         return {"module": module, "optimizer": optimizer, "history": history}
 
 
@@ -355,7 +393,12 @@ def save(estimator, path, *, include_optimizer: bool = True) -> None:
         If the estimator, a pipeline step, a parameter or a fitted attribute
         cannot be stored as data: a class other than those above, a callable
         ``tokenizer`` other than ``str.split``, an ``optimizer`` class outside
-        ``torch.optim``, skorch ``callbacks``. The message names the value.
+        ``torch.optim``, skorch ``callbacks``, a pandas object (pass a list or
+        array instead). The message names the value.
+    ValueError
+        If a ``Pipeline`` has a ``memory`` (set ``memory=None``: a cache is
+        used during fit only), or a fixed-width string array is padded far
+        beyond its longest value (more than 64 MiB in all).
 
     See Also
     --------
@@ -370,7 +413,12 @@ def save(estimator, path, *, include_optimizer: bool = True) -> None:
     saving.
 
     The per-epoch history of ``net_`` is kept, so ``n_iter_``, ``history_``
-    and ``warm_start`` continue as they would on the original.
+    and ``warm_start`` continue as they would on the original. The per-batch
+    records of each epoch (``net_.history[i]["batches"]``, one entry per
+    training and validation batch) are not stored, so that long trainings do
+    not outgrow the file's header: they load as empty lists.
+
+    Metadata requests set with ``set_fit_request`` and the like are kept.
 
     A :class:`~sklearn_rnn.SequenceForecaster` keeps the end of each training
     series and its time index: pandas time stamps (with their unit and time
@@ -516,16 +564,7 @@ class _Reader:
                 f"{where} holds {len(values)} values for an array of shape {shape}."
             )
         if dtype.kind in "US":
-            # The width comes from the file: a few bytes could ask numpy for
-            # gigabytes. Saved widths fit the longest value (numpy's own rule).
-            longest = max(
-                (len(v) for v in values if isinstance(v, (str, bytes))), default=0
-            )
-            if dtype.itemsize > 4 * (longest + 1) + 1024:
-                raise ValueError(
-                    f"{where} has a string dtype {dtype} far wider than its "
-                    f"longest value ({longest} characters)."
-                )
+            _check_string_width(dtype, values, where, "Cannot load")
         if dtype.kind == "O":
             array = np.empty(len(values), dtype=object)
             for i, value in enumerate(values):
@@ -590,7 +629,7 @@ class _Reader:
             )
         cls, required = _ESTIMATORS[name]
         label = cls.__name__ if where == "" else where
-        keys = {"class", "params", "state"} | (
+        keys = {"class", "params", "state", "requests"} | (
             {"net"} if issubclass(cls, _BaseRNN) else set()
         )
         if not set(body) <= keys:
@@ -635,14 +674,24 @@ class _Reader:
             setattr(est, attr, self.decode(value, f"{label}.{attr}", depth))
         if net is not None:
             _restore_net(est, _typed(net, dict, label), self, label)
-        if issubclass(cls, SequenceForecaster) and state:
-            _check_forecaster(est, label)
-        elif issubclass(cls, _BaseRNN) and state:
-            _check_network_state(est, label)
-        if isinstance(est, Pipeline) and est.memory is not None:
-            # joblib's cache directory holds pickles: a file must not pick it.
-            raise ValueError(f"{label}: a loaded Pipeline must have memory=None.")
+        if state:
+            _check_fitted_state(est, label)
+        if isinstance(est, Pipeline):
+            if est.memory is not None:
+                # joblib's cache directory holds pickles: a file must not pick it.
+                raise ValueError(f"{label}: a loaded Pipeline must have memory=None.")
+            _check_steps(est, f"{label} has invalid steps:")
+        if "requests" in body:
+            est._metadata_request = _decode_requests(body["requests"], est, label)
         return est
+
+
+def _check_steps(pipeline: Pipeline, message: str) -> None:
+    """Check the steps as ``Pipeline.fit`` does (names, transformers, last step)."""
+    try:
+        pipeline._validate_steps()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{message} {exc}") from exc
 
 
 def _is_step(value) -> bool:
@@ -673,6 +722,69 @@ def _dtype(text, kinds: str, where: str) -> np.dtype:
     if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype:
         raise ValueError(f"{where} has an unsupported dtype {text!r}.")
     return dtype
+
+
+def _check_string_width(dtype: np.dtype, values: list, where: str, action: str):
+    """Refuse a fixed-width string array padded far beyond its longest value.
+
+    numpy gives an array of strings the width of its longest one; a wider
+    dtype is read back unless the padding would take more than
+    ``_MAX_PADDED_BYTES``, so that a few bytes of a file cannot ask numpy for
+    gigabytes. ``save`` refuses what ``load`` would.
+    """
+    longest = max((len(v) for v in values if isinstance(v, (str, bytes))), default=0)
+    size = dtype.itemsize * len(values)
+    if size > _MAX_PADDED_BYTES and dtype.itemsize > 4 * (longest + 1) + 1024:
+        raise ValueError(
+            f"{action} {where}: its string dtype {dtype} is far wider than its "
+            f"longest value ({longest} characters), {size} bytes in all (at most "
+            f"{_MAX_PADDED_BYTES} are read). Narrow it to its values, for instance "
+            "with np.array(values.tolist())."
+        )
+
+
+def _request_methods(requests: MetadataRequest) -> dict:
+    """The per-method requests (``fit``, ``score``, ...) of a MetadataRequest."""
+    return {name: value for name, value in vars(requests).items() if name != "owner"}
+
+
+def _encode_requests(requests, label: str) -> dict:
+    """The metadata requests of ``set_fit_request`` and the like, as JSON."""
+    where = f"{label}._metadata_request"
+    if type(requests) is not MetadataRequest:
+        raise _unsupported(where, f"a {type(requests).__qualname__} is not stored")
+    out = {}
+    for method, request in _request_methods(requests).items():
+        values = dict(request.requests)
+        for param, alias in values.items():
+            if type(param) is not str or not (
+                alias is None or type(alias) in (bool, str)
+            ):
+                raise _unsupported(where, f"the request {param!r}: {alias!r}")
+        out[method] = values
+    return out
+
+
+def _decode_requests(data, est, label: str) -> MetadataRequest:
+    """Rebuild metadata requests, checked as ``set_fit_request`` checks them."""
+    where = f"{label}._metadata_request"
+    requests = MetadataRequest(owner=est)
+    methods = _request_methods(requests)
+    for method, values in _typed(data, dict, where).items():
+        if method not in methods:
+            raise ValueError(f"{where} has requests for an unknown method {method!r}.")
+        for param, alias in _typed(values, dict, f"{where}.{method}").items():
+            if not param.isidentifier() or not (
+                alias is None or type(alias) in (bool, str)
+            ):
+                raise ValueError(
+                    f"{where}.{method} has an invalid request {param!r}: {alias!r}."
+                )
+            try:
+                methods[method].add_request(param=param, alias=alias)
+            except ValueError as exc:
+                raise ValueError(f"{where}.{method}: {exc}") from exc
+    return requests
 
 
 def _exact(value, decode, body, where: str):
@@ -786,12 +898,104 @@ def _check_named_tuple(value, where: str) -> None:
             )
 
 
-def _check_network_state(est, label: str) -> None:
-    """Check that a classifier's or regressor's fitted state fits its network."""
+def _invalid_state(label: str):
+    """A ``require(condition, what)`` that raises a ValueError naming ``label``."""
 
     def require(condition, what):
         if not condition:
             raise ValueError(f"{label} has an invalid fitted state: {what}.")
+
+    return require
+
+
+def _count(value) -> bool:
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value >= 0
+    )
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    )
+
+
+# Scaler attributes that are None when the parameter that asks for them is off.
+_SCALER_OPTIONAL = {
+    StandardScaler: {"mean_": "with_mean", "var_": "with_std", "scale_": "with_std"},
+    RobustScaler: {"center_": "with_centering", "scale_": "with_scaling"},
+}
+
+
+def _check_fitted_state(est, label: str) -> None:
+    """Check that a loaded estimator's fitted attributes fit together.
+
+    A file whose fitted state is inconsistent raises here rather than loading
+    an estimator that fails (or predicts garbage) later.
+    """
+    require = _invalid_state(label)
+    if isinstance(est, SequenceForecaster):
+        _check_forecaster(est, label)
+    elif isinstance(est, _BaseRNN):
+        _check_network_state(est, label)
+    elif isinstance(est, Pipeline):
+        pass  # Its steps are checked as they load, and as a whole after.
+    elif isinstance(est, TextTokenizer):
+        vocab = est.vocabulary_
+        require(
+            type(est.n_features_in_) is int and est.n_features_in_ == 1,
+            "n_features_in_ must be 1",
+        )
+        require(
+            type(vocab) is dict
+            and len(vocab)
+            and all(type(t) is str for t in vocab)
+            and all(type(i) is int and i >= 2 for i in vocab.values())
+            and len(set(vocab.values())) == len(vocab),
+            "vocabulary_ must map tokens to distinct int ids of 2 and more",
+        )
+    else:
+        n = est.n_features_in_
+        require(_count(n) and n >= 1, "n_features_in_ must be a positive int")
+        _, attrs = _ESTIMATORS[_name_of(type(est))]
+        optional = _SCALER_OPTIONAL.get(type(est), {})
+        for name in attrs:
+            value = getattr(est, name)
+            if name == "n_samples_seen_":
+                # An int, or a float with sample weights (StandardScaler); one
+                # per feature when the data had missing values.
+                seen = np.asarray(value) if _is_number(value) else value
+                require(
+                    type(seen) is np.ndarray
+                    and seen.dtype.kind in "iuf"
+                    and seen.shape in ((), (n,))
+                    and bool(np.all(seen >= 0)),
+                    "n_samples_seen_ must be a count, or one count per feature",
+                )
+            elif name != "n_features_in_" and not (
+                value is None and name in optional and not getattr(est, optional[name])
+            ):
+                require(
+                    type(value) is np.ndarray
+                    and value.dtype.kind == "f"
+                    and value.shape == (n,),
+                    f"{name} must be a float array of n_features_in_ values",
+                )
+    if "feature_names_in_" in vars(est):
+        names = est.feature_names_in_
+        require(
+            type(names) is np.ndarray
+            and names.shape == (est.n_features_in_,)
+            and all(type(name) is str for name in names),
+            "feature_names_in_ must hold n_features_in_ strings",
+        )
+
+
+def _check_network_state(est, label: str) -> None:
+    """Check that a classifier's or regressor's fitted state fits its network."""
+    require = _invalid_state(label)
 
     arch = est._fitted_architecture
     n_outputs = arch.get("n_outputs")
@@ -840,10 +1044,7 @@ def _check_network_state(est, label: str) -> None:
 
 def _check_forecaster(est, label: str) -> None:
     """Check that the fitted state of a SequenceForecaster fits together."""
-
-    def require(condition, what):
-        if not condition:
-            raise ValueError(f"{label} has an invalid fitted state: {what}.")
+    require = _invalid_state(label)
 
     def positions(value, n):
         return (

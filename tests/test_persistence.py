@@ -9,13 +9,20 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 import torch
 from numpy.testing import assert_array_equal
 from pandas.testing import assert_frame_equal, assert_series_equal
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    RobustScaler,
+    StandardScaler,
+)
+from skorch.history import History
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -23,6 +30,7 @@ from sklearn_rnn import (
     SequenceForecaster,
     SequenceWindower,
     TextTokenizer,
+    persistence,
 )
 from sklearn_rnn.persistence import FORMAT_VERSION, load, save
 
@@ -82,7 +90,12 @@ def _assert_same_rnn(est, loaded, X):
     for attr in ("n_features_in_", "n_iter_", "best_epoch_", "_fitted_architecture"):
         assert getattr(loaded, attr) == getattr(est, attr)
     assert_frame_equal(loaded.history_, est.history_)
-    assert list(loaded.net_.history) == list(est.net_.history)
+    assert list(loaded.net_.history) == _epochs_only(est.net_.history)
+
+
+def _epochs_only(history):
+    """The history as save stores it: per-epoch records, no per-batch ones."""
+    return [{**epoch, "batches": []} for epoch in history]
 
 
 @pytest.mark.parametrize(
@@ -305,17 +318,309 @@ class _Custom(BaseEstimator):
         (make_pipeline(_Custom()), "step '_custom' is a _Custom"),
         (PCA(), "Cannot save PCA: it is a PCA"),
         (TextTokenizer(token_pattern=np.datetime64("2020")), "datetime64"),
+        (
+            RNNClassifier(pretrained_embeddings=pd.DataFrame(np.ones((3, 2)))),
+            "RNNClassifier.pretrained_embeddings: a pandas DataFrame",
+        ),
+        (
+            SequenceForecaster(known_columns=pd.Index(["cal"])),
+            "SequenceForecaster.known_columns: a pandas Index",
+        ),
+        (SequenceForecaster(quantiles=pd.Series([0.1, 0.9])), "a pandas Series"),
+        (RNNRegressor(head_hidden_sizes=np.ma.array([3])), "MaskedArray"),
     ],
 )
 def test_save_refuses_unsupported_values(estimator, match, tmp_path):
     """Check that save refuses what it cannot store as data, naming it."""
+    _assert_save_refused(estimator, TypeError, match, tmp_path)
+
+
+def _assert_save_refused(estimator, error, match, tmp_path):
     path = tmp_path / "model.safetensors"
     path.write_bytes(b"previous")
-    with pytest.raises(TypeError, match=match):
+    with pytest.raises(error, match=match):
         save(estimator, path)
     # The previous file is left as it was, with no temporary file beside it.
     assert path.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]
+
+
+def test_save_keeps_per_epoch_history_only(tmp_path):
+    """Check that per-batch records are not stored, so long fits stay small."""
+    X, y = _data("3d"), np.arange(24) % 2
+    clf = RNNClassifier(**TINY, lr_schedule="onecycle").fit(X, y)
+    original = list(clf.net_.history)
+    # As after a long training: many batches per epoch (shared records keep
+    # the test's memory small; the file would hold them one by one).
+    batch = {"train_loss": 0.5, "train_batch_size": 24}
+    clf.net_.history = History(
+        [{**epoch, "batches": [batch] * 100_000} for epoch in original]
+    )
+    path = tmp_path / "m"
+    save(clf, path)
+    with safe_open(path, "pt") as file:
+        header = file.metadata()["estimator"]
+    assert len(header) < 20_000
+    assert len(clf.net_.history[0]["batches"]) == 100_000
+    loaded = load(path)
+    assert list(loaded.net_.history) == _epochs_only(original)
+    assert_frame_equal(loaded.history_, clf.history_)
+    assert loaded.net_.history[:, "train_batch_count"] == [1, 1]
+    # A warm start continues the epochs (and the schedule's batch count).
+    loaded.set_params(warm_start=True, max_epochs=1).fit(X, y)
+    assert loaded.n_iter_ == 3
+    assert list(loaded.history_["epoch"]) == [1, 2, 3]
+    assert len(loaded.net_.history[-1]["batches"]) == 1
+
+
+@pytest.mark.parametrize("dtype", ["<U300", "<U20000"])
+def test_save_load_wide_string_labels(dtype, tmp_path):
+    """Check that labels of a wide fixed-width string dtype load, dtype kept."""
+    X = _data("3d")
+    y = np.array(["down", "up"], dtype=dtype)[np.arange(len(X)) % 2]
+    clf = RNNClassifier(**TINY).fit(X, y)
+    assert clf.classes_.dtype == np.dtype(dtype)
+    loaded = _round_trip(clf, tmp_path)
+    assert loaded.classes_.dtype == clf.classes_.dtype
+    assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_save_load_memmap_parameter(tmp_path):
+    """Check that a memory-mapped array parameter is saved as an array."""
+    np.save(tmp_path / "emb.npy", np.random.RandomState(0).normal(size=(12, 3)))
+    embeddings = np.load(tmp_path / "emb.npy", mmap_mode="r")
+    assert type(embeddings) is np.memmap
+    X = _data("ids")
+    clf = RNNClassifier(**TINY, pretrained_embeddings=embeddings)
+    clf.fit(X, np.arange(len(X)) % 2)
+    save(clf, tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    assert type(loaded.pretrained_embeddings) is np.ndarray
+    assert_array_equal(loaded.pretrained_embeddings, embeddings)
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "estimator, match",
+    [
+        (
+            make_pipeline(StandardScaler(), memory="cache"),
+            "Cannot save Pipeline with memory='cache'.*set_params\\(memory=None\\)",
+        ),
+        (
+            make_pipeline(make_pipeline(StandardScaler(), memory="cache")),
+            "Cannot save Pipeline.steps\\['pipeline'\\] with memory",
+        ),
+        (Pipeline([]), "Cannot save Pipeline: invalid steps: The pipeline is empty"),
+        (
+            Pipeline([("a", StandardScaler()), ("a", RNNRegressor())]),
+            "invalid steps: Names provided are not unique",
+        ),
+        (
+            Pipeline([("a", "scale"), ("b", RNNRegressor())]),
+            "invalid steps",
+        ),
+    ],
+)
+def test_save_refuses_invalid_estimators(estimator, match, tmp_path):
+    """Check that save refuses, with a ValueError, what load would refuse."""
+    _assert_save_refused(estimator, ValueError, match, tmp_path)
+
+
+def test_save_refuses_strings_padded_beyond_what_load_reads(tmp_path, monkeypatch):
+    """Check that save refuses the padded string arrays that load would refuse."""
+    monkeypatch.setattr(persistence, "_MAX_PADDED_BYTES", 20_000)
+    est = SequenceWindower().fit(np.zeros((3, 1)))
+    est.extra_ = np.array(["a", "b"], dtype="<U2000")  # 16 000 bytes: kept
+    loaded = _round_trip(est, tmp_path)
+    assert loaded.extra_.dtype == est.extra_.dtype
+    est.extra_ = np.array(["a", "b", "c"], dtype="<U2000")  # 24 000 bytes
+    with pytest.raises(ValueError, match="Cannot save SequenceWindower.extra_: its"):
+        save(est, tmp_path / "m")
+    # A file that holds one anyway is refused on load too.
+    est.extra_ = np.array(["a", "b", "c"])
+    save(est, tmp_path / "m")
+    with safe_open(tmp_path / "m", "pt") as file:
+        meta = dict(file.metadata())
+    meta["estimator"] = meta["estimator"].replace('"<U1"', '"<U2000"')
+    save_file({}, tmp_path / "m", metadata=meta)
+    with pytest.raises(ValueError, match="far wider than its longest value"):
+        load(tmp_path / "m")
+
+
+def test_save_load_metadata_requests(tmp_path):
+    """Check that set_fit_request and the like survive a save and load."""
+    X, y = _data("table"), np.arange(24) % 2
+    weights = np.linspace(0.5, 1.5, len(X))
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            RNNClassifier(**TINY)
+            .set_fit_request(sample_weight="weights")
+            .set_score_request(sample_weight=True),
+        )
+        pipe.fit(X, y, weights=weights)
+        loaded = _round_trip(pipe, tmp_path)
+        assert str(loaded.get_metadata_routing()) == str(pipe.get_metadata_routing())
+        for est, other in zip(pipe, loaded):
+            assert str(other.get_metadata_routing()) == str(est.get_metadata_routing())
+        assert loaded.score(X, y, sample_weight=weights) == pipe.score(
+            X, y, sample_weight=weights
+        )
+        # An unfitted estimator keeps its requests too.
+        unfitted = RNNRegressor().set_fit_request(sample_weight=True)
+        loaded = _round_trip(unfitted, tmp_path)
+        assert loaded.get_metadata_routing().fit.requests == {"sample_weight": True}
+    # Without requests, none is stored and the class defaults apply.
+    assert "_metadata_request" not in vars(_round_trip(StandardScaler(), tmp_path))
+
+
+def _edit_saved(estimator, tmp_path, edit):
+    """Save ``estimator``, then apply ``edit`` to its JSON description."""
+    path = tmp_path / "m"
+    save(estimator, path)
+    with safe_open(path, "pt") as file:
+        meta = dict(file.metadata())
+        weights = {key: file.get_tensor(key) for key in file.keys()}
+    data = json.loads(meta["estimator"])
+    edit(data["__estimator__"])
+    meta["estimator"] = json.dumps(data)
+    save_file(weights, path, metadata=meta)
+    return path
+
+
+def _array(values, dtype="<f8"):
+    return {"__ndarray__": {"dtype": dtype, "shape": [len(values)], "data": values}}
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda d: d.update(requests=[]), "expected a JSON dict"),
+        (lambda d: d.update(requests={"fly": {}}), "unknown method 'fly'"),
+        (
+            lambda d: d.update(requests={"fit": {"sample_weight": "not valid"}}),
+            "_metadata_request.fit",
+        ),
+        (
+            lambda d: d.update(requests={"fit": {"sample_weight": 3}}),
+            "invalid request 'sample_weight': 3",
+        ),
+        (
+            lambda d: d.update(requests={"fit": {"sample_weight": "$UNUSED$"}}),
+            "_metadata_request.fit",
+        ),
+    ],
+)
+def test_load_rejects_tampered_requests(edit, match, tmp_path):
+    """Check that metadata requests read from a file are checked."""
+    path = _edit_saved(StandardScaler(), tmp_path, edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+_TABLE = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [0.0, 1.0, 1.0]})
+
+
+@pytest.mark.parametrize(
+    "estimator, edit, match",
+    [
+        (
+            StandardScaler().fit(_TABLE),
+            lambda d: d["state"].update(mean_=_array([0.0])),
+            "mean_ must be a float array of n_features_in_ values",
+        ),
+        (
+            StandardScaler().fit(_TABLE),
+            lambda d: d["state"].update(scale_=None),
+            "scale_ must be a float array",
+        ),
+        (
+            MinMaxScaler().fit(_TABLE),
+            lambda d: d["state"].update(n_features_in_=3),
+            "must be a float array of n_features_in_ values",
+        ),
+        (
+            MaxAbsScaler().fit(_TABLE),
+            lambda d: d["state"].update(max_abs_=_array(["x", "y"], "<U1")),
+            "max_abs_ must be a float array",
+        ),
+        (
+            MaxAbsScaler().fit(_TABLE),
+            lambda d: d["state"].update(n_samples_seen_=-1),
+            "n_samples_seen_ must be a count",
+        ),
+        (
+            RobustScaler().fit(_TABLE),
+            lambda d: d["state"].update(n_features_in_=0),
+            "n_features_in_ must be a positive int",
+        ),
+        (
+            StandardScaler().fit(_TABLE),
+            lambda d: d["state"].update(
+                feature_names_in_=_array(["a", "b", "c"], "|O")
+            ),
+            "feature_names_in_ must hold n_features_in_ strings",
+        ),
+        (
+            TextTokenizer().fit(TEXTS),
+            lambda d: d["state"].update(vocabulary_={"cat": 2, "dog": 2}),
+            "vocabulary_ must map tokens to distinct int ids",
+        ),
+        (
+            TextTokenizer().fit(TEXTS),
+            lambda d: d["state"].update(vocabulary_={"cat": 1}),
+            "vocabulary_ must map",
+        ),
+        (
+            TextTokenizer().fit(TEXTS),
+            lambda d: d["state"].update(n_features_in_=2),
+            "n_features_in_ must be 1",
+        ),
+        (
+            SequenceWindower().fit(_TABLE),
+            lambda d: d["state"].update(n_features_in_="2"),
+            "n_features_in_ must be a positive int",
+        ),
+        (
+            make_pipeline(StandardScaler(), MinMaxScaler()).fit(_TABLE),
+            lambda d: d["params"]["steps"][1]["__tuple__"].__setitem__(
+                0, "standardscaler"
+            ),
+            "Pipeline has invalid steps: Names provided are not unique",
+        ),
+        (
+            make_pipeline(StandardScaler(), MinMaxScaler()).fit(_TABLE),
+            lambda d: d["params"]["steps"][1]["__tuple__"][1]["__estimator__"][
+                "state"
+            ].update(data_min_=_array([0.0])),
+            r"Pipeline.steps\['minmaxscaler'\] has an invalid fitted state: data_min_",
+        ),
+    ],
+)
+def test_load_rejects_inconsistent_transformers(estimator, edit, match, tmp_path):
+    """Check that a transformer's or pipeline's fitted state is checked on load."""
+    path = _edit_saved(estimator, tmp_path, edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "scaler, fit_params",
+    [
+        (StandardScaler(with_mean=False, with_std=False), {}),
+        (StandardScaler(with_std=False), {}),
+        (StandardScaler(), {"sample_weight": np.array([1.0, 2.0, 0.5])}),
+        (RobustScaler(with_centering=False, with_scaling=False), {}),
+        (MinMaxScaler(), {}),
+    ],
+)
+def test_save_load_scalers(scaler, fit_params, tmp_path):
+    """Check that scalers in each of their fitted forms load, NaN-aware counts too."""
+    for X in (_TABLE, _TABLE.where(_TABLE > 0.5).astype("float32")):
+        scaler.fit(X, **fit_params)
+        loaded = _round_trip(scaler, tmp_path)
+        assert_array_equal(loaded.transform(X), scaler.transform(X))
 
 
 @pytest.fixture(scope="module")
