@@ -33,11 +33,12 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.helper import predefined_split
 from torch.optim import Optimizer
 
 from ._compat import Interval, StrOptions, validate_data
+from ._net import _RecordLR, _SequenceNet, _ValidScore
 from ._summary import layer_table
 from ._threads import torch_threads
 from .data import (
@@ -138,82 +139,6 @@ def _same_architecture(fitted: dict, new: dict) -> bool:
     return {k: v for k, v in fitted.items() if k not in training} == {
         k: v for k, v in new.items() if k not in training
     }
-
-
-class _SequenceNet(NeuralNet):
-    """skorch net with a per-sample weighted loss and built-in gradient clipping.
-
-    Batches carry ``(target, sample_weight)`` as their ``y``; the criterion is
-    built with ``reduction="none"`` and the weighted mean is taken here, so that
-    an integer weight acts like repeating the sample. A weight of ``None``
-    (all samples alike) takes the plain mean.
-
-    Gradients are clipped right after ``backward`` rather than through skorch's
-    ``GradientNormClipping`` callback, which walks every named parameter on
-    each batch and cost about as much as the clipping itself on small models.
-    """
-
-    def __init__(self, *args, clip_grad_norm=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clip_grad_norm = clip_grad_norm
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        target, weight = y_true
-        loss = self.criterion_(y_pred, target)
-        if weight is None:
-            return loss.mean()
-        if loss.ndim > 1:
-            loss = loss.mean(dim=tuple(range(1, loss.ndim)))
-        # A batch whose weights are all zero contributes nothing (not 0/0).
-        return (loss * weight).sum() / weight.sum().clamp_min(1e-12)
-
-    def _set_training(self, training=True):
-        # skorch calls this on every batch; walking every submodule to set a
-        # mode they already have cost about 50 us per batch.
-        if self.module_.training is training and self.criterion_.training is training:
-            return
-        super()._set_training(training)
-
-    def train_step_single(self, batch, **fit_params):
-        step = super().train_step_single(batch, **fit_params)
-        if self.clip_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(
-                self.module_.parameters(), self.clip_grad_norm
-            )
-        return step
-
-
-class _RecordLR(Callback):
-    """Record the learning rate each epoch starts with, as ``lr``."""
-
-    def on_epoch_begin(self, net, **kwargs):
-        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
-
-
-class _ValidScore(Callback):
-    """Record ``valid_score`` from the predictions of the validation pass.
-
-    skorch computes those predictions for the validation loss already; this
-    scores them instead of running the network over the validation data again.
-    """
-
-    def __init__(self, score):
-        self.score = score
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.outputs_, self.targets_ = [], []
-
-    def on_batch_end(self, net, batch, training, y_pred=None, **kwargs):
-        if not training and y_pred is not None:
-            self.outputs_.append(y_pred.detach())
-            self.targets_.append(batch[1][0])
-
-    def on_epoch_end(self, net, **kwargs):
-        if self.outputs_:
-            score = self.score(torch.cat(self.outputs_), torch.cat(self.targets_))
-            net.history.record("valid_score", float(score))
-        # No tensors stay behind in a fitted (and pickled) net.
-        self.outputs_, self.targets_ = [], []
 
 
 class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -714,6 +639,22 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         }
         return was_frozen
 
+    def _move_net(self, device: torch.device) -> None:
+        """Move the fitted net to ``device`` (a warm start after set_params)."""
+        net = self.net_
+        # torch.device("cuda") and the parameters' "cuda:0" are the same place.
+        if (
+            next(net.module_.parameters()).device
+            == torch.empty(0, device=device).device
+        ):
+            return
+        net.module_.to(device)
+        net.criterion_.to(device)
+        # load_state_dict casts the optimizer's state (Adam's moments) to the
+        # device of the parameters it belongs to.
+        net.optimizer_.load_state_dict(net.optimizer_.state_dict())
+        net.device = device
+
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
@@ -796,6 +737,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 optimizer = self._optimizer_class()
                 if optimizer is not self.net_.optimizer:
                     self._switch_optimizer(optimizer)
+                self._move_net(device)
                 # Set weight_decay wherever the optimizer has one, so that a
                 # return to 0 applies too.
                 decay = "weight_decay" in self.net_.optimizer_.defaults

@@ -956,6 +956,22 @@ def test_estimator_cuda_fit_predicts_on_cpu(Estimator, sequences_3d, monkeypatch
     assert_allclose(_outputs(loaded, X), expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_warm_start_moves_to_new_device(Estimator, sequences_3d):
+    """Check that a warm start after set_params(device=...) trains there."""
+    X, _ = sequences_3d
+    y = _target(Estimator, X)
+    est = Estimator(**FAST_PARAMS, warm_start=True, optimizer="adam").fit(X, y)
+    est.set_params(device="cuda").fit(X, y)
+    assert next(est.net_.module_.parameters()).is_cuda
+    state = est.net_.optimizer_.state_dict()["state"]
+    assert all(s["exp_avg"].is_cuda for s in state.values())
+    est.set_params(device="cpu").fit(X, y)
+    assert not next(est.net_.module_.parameters()).is_cuda
+    assert np.all(np.isfinite(_outputs(est, X)))
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_estimator_zero_weight_batches_stay_finite(Estimator):
     """Check that batches whose weights are all zero do not make the loss NaN."""
