@@ -7,7 +7,20 @@ release that moves them touches a single file.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval as _Interval
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import validate_data
 
 __all__ = ["Interval", "StrOptions", "_fit_context", "validate_data"]
+
+
+class Interval(_Interval):
+    """scikit-learn's ``Interval`` constraint, refusing ``True`` and ``False``.
+
+    ``bool`` is a subclass of ``int``, so scikit-learn's constraint takes
+    ``num_layers=True`` as 1; torch then fails on it with a TypeError deep in
+    a layer. A flag is never meant as a count or a rate here.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)

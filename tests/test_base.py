@@ -634,6 +634,11 @@ def test_estimator_predict_feature_count_mismatch_raises(Estimator, kind, sequen
         ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
         ({"clip_grad_norm": 0.0}, "'clip_grad_norm' parameter"),
         ({"projection_size": 0}, "'projection_size' parameter"),
+        # bool is an int subclass: a flag is not a count or a rate.
+        ({"num_layers": True}, "'num_layers' parameter"),
+        ({"hidden_size": True}, "'hidden_size' parameter"),
+        ({"max_epochs": True}, "'max_epochs' parameter"),
+        ({"lr": True}, "'lr' parameter"),
         ({"head_hidden_sizes": (4, 0)}, "head_hidden_sizes"),
         ({"device": "tpu"}, "device='tpu'"),
     ],
