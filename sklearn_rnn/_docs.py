@@ -38,17 +38,21 @@ _ARCHITECTURE_DOC = """\
         integer sequences as token ids; set False to read integers as numbers.
         Id 0 is padding and marks the end of each sequence; id 1 is the
         out-of-vocabulary id, which ids above those seen in ``fit`` map to.
+        Ids in ``fit`` must be below 10,000,000 (the rows of the embedding
+        table); larger integers are refused, as they are usually numbers.
 
     embedding_dim : int, default=64
         Size of the token embedding vectors.
 
     pretrained_embeddings : array-like of shape (vocab_size, dim), default=None
         Initial embedding vectors, row ``i`` for token id ``i`` (for instance
-        word vectors a user has loaded). Implies ``token_ids=True``; sets the
-        vocabulary size and ``embedding_dim``.
+        word vectors a user has loaded). Needs token id input
+        (``token_ids=True`` or "auto"); sets the vocabulary size and
+        ``embedding_dim``.
 
     freeze_embeddings : bool, default=False
-        Whether the embedding vectors stay fixed during training.
+        Whether the embedding vectors stay fixed during training. A warm
+        start may change it (train vectors first frozen, say).
 """
 
 _TRAINING_DOC = """\
