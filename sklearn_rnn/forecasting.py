@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
-from numbers import Integral
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
@@ -44,6 +44,38 @@ _TOKEN_PARAMS = (
     "freeze_embeddings",
 )
 _RECURRENT_DOC = _ARCHITECTURE_DOC.partition("    token_ids :")[0]
+
+
+class _PositiveInt(Interval):
+    """``Interval(Integral, 1, None)`` that refuses bool.
+
+    scikit-learn's integer intervals accept True and False (bool is an
+    Integral); a window or horizon of True is a mistake, not a length of 1.
+    """
+
+    def __init__(self):
+        super().__init__(Integral, 1, None, closed="left")
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+
+def _equals(column: np.ndarray, y: np.ndarray) -> bool:
+    """Whether a column of X holds the target y (up to float32 rounding)."""
+    return bool(np.allclose(column, y, rtol=1e-6, atol=0))
+
+
+def _target_scale(spread: np.ndarray, centered: bool) -> float:
+    """Return the scale of the network's target, or 0 when there is none.
+
+    Centered targets (``normalize="none"``) are scaled by their deviation.
+    Changes from the window's level (``normalize="window"``) are not
+    centered: scaled by their root mean square, so a steady trend, whose
+    changes hardly vary, keeps targets of order one.
+    """
+    if centered:
+        return float(np.std(spread)) if len(spread) > 1 else 0.0
+    return float(np.sqrt(np.mean(np.square(spread)))) if len(spread) else 0.0
 
 
 class _Stats(NamedTuple):
@@ -141,11 +173,12 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         target time ``t``; every other column only up to ``t - horizon``.
 
     target_column : "auto", int, str or None, default="auto"
-        The column of ``X`` holding the observed target (``X[t, c] == y[t]``).
-        It is needed by ``normalize="window"`` and by :meth:`forecast` beyond
-        ``horizon`` steps. "auto" takes the one column equal to ``y`` in
-        ``fit``, if there is exactly one (a column literally named "auto"
-        must be given by position); None means the target is not in ``X``.
+        The column of ``X`` holding the observed target (``X[t, c] == y[t]``,
+        which ``fit`` checks up to float32 rounding). It is needed by
+        ``normalize="window"`` and by :meth:`forecast` beyond ``horizon``
+        steps. "auto" takes the one column equal to ``y`` in ``fit``, if
+        there is exactly one (a column literally named "auto" must be given
+        by position); None means the target is not in ``X``.
 
     series_column : int, str or None, default=None
         A column of ``X`` holding a series identifier, for several series in
@@ -180,6 +213,13 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
 
     target_column_ : int or None
         Position of the target column in ``X``, or None.
+
+    window_ : int
+        The ``window`` used in ``fit``; ``predict`` and :meth:`forecast` read
+        this one, so ``set_params`` takes effect at the next ``fit``.
+
+    horizon_ : int
+        The ``horizon`` used in ``fit``.
 
     known_columns_ : ndarray of int
         Positions of the known columns in ``X``.
@@ -218,8 +258,11 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
 
     **Scaling.** Non-target columns are standardized with their mean and
     deviation in ``fit``; the target (and the target column) per series, so
-    data on any scale trains like standardized data. Series not seen in
-    ``fit`` use the scaling and fallback of all series together.
+    data on any scale trains like standardized data. With
+    ``normalize="window"`` the scale is the root mean square of the
+    ``horizon``-step changes of the target, so that a steady trend (changes
+    that hardly vary) still gives the network targets of order one. Series
+    not seen in ``fit`` use the scaling and fallback of all series together.
 
     **Scoring.** ``score`` is R^2. Use ``scoring="neg_mean_absolute_error"``
     or ``"neg_mean_absolute_percentage_error"`` in ``cross_val_score`` or
@@ -252,8 +295,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             for name, constraint in _BaseRNN._parameter_constraints.items()
             if name not in _TOKEN_PARAMS
         },
-        "window": [Interval(Integral, 1, None, closed="left")],
-        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "window": [_PositiveInt()],
+        "horizon": [_PositiveInt()],
         "known_columns": [None, Integral, str, "array-like"],
         "target_column": [StrOptions({"auto"}), None, Integral, str],
         "series_column": [None, Integral, str],
@@ -332,16 +375,48 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
 
     # -- input -------------------------------------------------------------
 
-    def _validate_table(self, X, y=None, *, reset: bool, allow_nan: bool = False):
-        """Return ``X`` as float64 (series column zeroed), the series ids and y."""
+    def _validate_table(
+        self,
+        X,
+        y=None,
+        *,
+        reset: bool,
+        allow_nan: bool = False,
+        input_name: str = "X",
+    ):
+        """Return ``X`` as float64 (series column zeroed), the series ids and y.
+
+        ``input_name`` is the argument's name in error messages.
+        """
         if reset and y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
         finite = not allow_nan
+        named = input_name != "X"
+        if named:
+            # scikit-learn's messages call every input "X".
+            n_columns = check_array(
+                X, dtype=None, ensure_all_finite=False, input_name=input_name
+            ).shape[1]
+            if n_columns != self.n_features_in_:
+                raise ValueError(
+                    f"{input_name} has {n_columns} features, but "
+                    f"{type(self).__name__} is expecting {self.n_features_in_} "
+                    "features as input."
+                )
         if self.series_column is None:
-            if y is None:
+            if named:
+                validate_data(self, X, reset=reset, skip_check_array=True)
+                values = check_array(
+                    X,
+                    dtype=np.float64,
+                    ensure_all_finite=finite,
+                    input_name=input_name,
+                    estimator=self,
+                )
+            elif y is None:
                 values = validate_data(
                     self, X, reset=reset, dtype=np.float64, ensure_all_finite=finite
                 )
@@ -362,12 +437,14 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         if hasattr(X, "iloc"):
             ids, rest = X.iloc[:, pos].to_numpy(), X.iloc[:, others]
         else:
-            table = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+            table = check_array(
+                X, dtype=None, ensure_all_finite=False, input_name=input_name
+            )
             ids, rest = table[:, pos], table[:, others]
         if not others:
-            raise ValueError("X has no columns besides the series_column.")
+            raise ValueError(f"{input_name} has no columns besides the series_column.")
         rest = check_array(
-            rest, dtype=np.float64, ensure_all_finite=finite, input_name="X"
+            rest, dtype=np.float64, ensure_all_finite=finite, input_name=input_name
         )
         values = np.insert(rest, pos, 0.0, axis=1)
         if y is not None:
@@ -391,9 +468,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                 raise ValueError("known_columns must not hold the series_column.")
         target = self.target_column
         if isinstance(target, str) and target == "auto":
-            matches = [
-                j for j in features if np.allclose(values[:, j], y, rtol=1e-6, atol=0)
-            ]
+            matches = [j for j in features if _equals(values[:, j], y)]
             if set(matches) & set(known):
                 raise ValueError(
                     "A column of known_columns equals y: the target cannot be "
@@ -408,6 +483,12 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                 raise ValueError(
                     "target_column is among known_columns: the target cannot be "
                     "known in advance (it would leak the value to forecast)."
+                )
+            if not _equals(values[:, target], y):
+                raise ValueError(
+                    f"target_column={self.target_column!r} does not hold y: the "
+                    "target column must equal y at every row (X[t, c] == y[t]). "
+                    "Set target_column=None if X does not hold the target."
                 )
         normalize = self.normalize
         if normalize == "auto":
@@ -446,9 +527,9 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
     # -- scaling and windows -----------------------------------------------
 
     def _target_stats(self, values, y, rows) -> tuple[_Stats, np.ndarray]:
-        """Return the scaling and fallback of one series, and its scaled changes."""
+        """Return the scaling and fallback of one series, and what it scales."""
         y_s = y if rows is None else y[rows]
-        h = self.horizon
+        h = self.horizon_
         if self.normalize_ == "window":
             x_s = values if rows is None else values[rows]
             spread = y_s[h:] - x_s[:-h, self.target_column_]
@@ -457,8 +538,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         fallback = [np.mean(y_s)]
         if self.quantiles_ is not None:
             fallback.extend(np.quantile(y_s, self.quantiles_))
-        scale = np.std(spread) if len(spread) > 1 else 0.0
-        return _Stats(float(np.mean(y_s)), float(scale), np.array(fallback)), spread
+        scale = _target_scale(spread, centered=self.normalize_ == "none")
+        return _Stats(float(np.mean(y_s)), scale, np.array(fallback)), spread
 
     def _stats_for(self, key) -> _Stats:
         return self._series_stats.get(key, self._global_stats)
@@ -475,9 +556,9 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             Z[:, self._target_ch] = (
                 values[:, self.target_column_] - stats.center
             ) / stats.scale
-        origins = targets - self.horizon
-        start = np.maximum(origins - self.window + 1, 0)
-        steps = start[:, None] + np.arange(self.window)
+        origins = targets - self.horizon_
+        start = np.maximum(origins - self.window_ + 1, 0)
+        steps = start[:, None] + np.arange(self.window_)
         valid = steps <= origins[:, None]
         windows = Z[np.minimum(steps, origins[:, None])]
         level = np.zeros(len(targets))
@@ -501,7 +582,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         results, inputs = [], []
         for values, stats, targets in jobs:
             out = np.tile(stats.fallback, (len(targets), 1))
-            has_history = targets >= self.horizon
+            has_history = targets >= self.horizon_
             level = None
             if has_history.any():
                 windows, level = self._inputs(values, stats, targets[has_history])
@@ -543,7 +624,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             part = values if part_rows is None else values[part_rows]
             positions = np.arange(len(values)) if part_rows is None else part_rows
             stats = self._stats_for(key)
-            targets = np.arange(self.horizon, len(part))
+            targets = np.arange(self.horizon_, len(part))
             if not len(targets):
                 continue
             w, level = self._inputs(part, stats, targets)
@@ -555,7 +636,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         if not windows:
             raise ValueError(
                 f"X has no row with history: every series has at most horizon = "
-                f"{self.horizon} rows."
+                f"{self.horizon_} rows."
             )
         padded, lengths = split_nan_padding(np.concatenate(windows))
         inputs = {
@@ -635,7 +716,10 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                             f"roles as the previous fit: {name} was {value!r}, "
                             f"now {now!r}. Fit with warm_start=False to start over."
                         )
-            h = self.horizon
+            # predict and forecast read these, not the parameters, which
+            # set_params may change without a refit.
+            self.window_ = int(self.window)
+            self.horizon_ = h = int(self.horizon)
             series = _split_series(ids)
             if ids is not None:
                 self.series_ids_ = np.asarray([key for key, _ in series], dtype=object)
@@ -661,7 +745,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                     jobs.append((part, stats, targets))
                     targets_y.append((rows_y[targets] - stats.center) / stats.scale)
                     weights.append(rows_w[targets])
-                self._tails[key] = part[-(h + self.window - 1) :].copy()
+                self._tails[key] = part[-(h + self.window_ - 1) :].copy()
                 self._index[key] = _index_info(index, rows)
             if not jobs:
                 raise ValueError(
@@ -710,10 +794,11 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             self._series_stats[key] = stats
             spreads.append(spread)
         pooled, _ = self._target_stats(values, y, None)
-        spread = np.concatenate(spreads)
-        pooled_scale = np.std(spread) if len(spread) > 1 else 0.0
+        pooled_scale = _target_scale(
+            np.concatenate(spreads), centered=self.normalize_ == "none"
+        )
         self._global_stats = pooled._replace(
-            scale=float(pooled_scale) if pooled_scale > 0 else 1.0
+            scale=pooled_scale if pooled_scale > 0 else 1.0
         )
         for key, stats in self._series_stats.items():
             if not stats.scale > 0:
@@ -772,8 +857,9 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         X : array-like of shape (n_samples, n_features)
             Rows are time steps, oldest first, with the columns of ``fit``.
         coverage : float, default=0.8
-            Probability mass of the interval; the quantiles ``(1 - coverage)
-            / 2`` and ``(1 + coverage) / 2`` must be among ``quantiles``.
+            Probability mass of the interval, a real number in (0, 1); the
+            quantiles ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` must
+            be among ``quantiles``.
 
         Returns
         -------
@@ -781,14 +867,13 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             Lower and upper bounds.
         """
         check_is_fitted(self)
-        check_scalar(
-            coverage,
-            "coverage",
-            float,
-            min_val=0,
-            max_val=1,
-            include_boundaries="neither",
-        )
+        if isinstance(coverage, bool) or not (
+            isinstance(coverage, Real) and 0 < coverage < 1
+        ):
+            raise ValueError(
+                f"coverage must be a real number in (0, 1), got {coverage!r}."
+            )
+        coverage = float(coverage)
         bounds = [(1 - coverage) / 2, (1 + coverage) / 2]
         columns = []
         for level in bounds:
@@ -828,8 +913,9 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             The recent rows of one series to continue, with the columns of
             ``fit``. Default: the end of the training data.
         series : object, default=None
-            Which training series to continue, when ``fit`` saw several and
-            ``history`` is None.
+            Which training series to continue, when ``fit`` saw several
+            (``series_column``) and ``history`` is None. With a ``history``,
+            it may only repeat the series id that ``history`` holds.
         return_quantiles : bool, default=False
             Also return the forecast quantiles ``quantiles_``. Only for
             ``steps <= horizon``: recursive steps read earlier forecasts as
@@ -854,17 +940,26 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             If ``steps > horizon`` and the inputs cannot be continued: no
             target column, or observed columns that are neither the target nor
             known in advance. Or if ``X_future`` is missing or of the wrong
-            length when there are known columns.
+            length when there are known columns. Or if ``series`` is given to
+            a forecaster fitted on one series, or differs from the series of
+            ``history``.
         """
         check_is_fitted(self)
         if isinstance(steps, bool):
             raise ValueError(f"steps must be a positive int, got {steps!r}.")
         check_scalar(steps, "steps", Integral, min_val=1)
+        if series is not None and not hasattr(self, "series_ids_"):
+            raise ValueError(
+                f"series={series!r}, but the forecaster was fitted on a single "
+                "series (series_column=None): leave series=None."
+            )
         if history is None:
             key = self._tail_key(series)
             values, index_info = self._tails[key], self._index[key]
         else:
-            values, ids, _ = self._validate_table(history, reset=False)
+            values, ids, _ = self._validate_table(
+                history, reset=False, input_name="history"
+            )
             key = None
             if ids is not None:
                 keys = pd.unique(ids)
@@ -874,6 +969,12 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                         f"{len(keys)} different values."
                     )
                 key = keys[0].item() if hasattr(keys[0], "item") else keys[0]
+                if series is not None and series != key:
+                    raise ValueError(
+                        f"series={series!r}, but history holds the series "
+                        f"{key!r}: a history is continued as its own series; "
+                        "pass series=None with it."
+                    )
             index_info = _index_info(getattr(history, "index", None), None)
         if return_quantiles:
             if self.quantiles_ is None:
@@ -881,13 +982,13 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                     "return_quantiles=True needs quantiles set at construction, "
                     "for instance quantiles=(0.1, 0.5, 0.9)."
                 )
-            if steps > self.horizon:
+            if steps > self.horizon_:
                 raise ValueError(
-                    f"return_quantiles=True covers at most horizon = {self.horizon} "
+                    f"return_quantiles=True covers at most horizon = {self.horizon_} "
                     f"steps, got steps={steps}: recursive steps would give too "
                     "narrow quantiles. Fit with horizon >= steps for them."
                 )
-        if steps > self.horizon:
+        if steps > self.horizon_:
             self._check_recursive()
         future = np.full((steps, self.n_features_in_), np.nan)
         if len(self.known_columns_) and X_future is None:
@@ -897,7 +998,9 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             )
         if X_future is not None:
             # Checked even when nothing in it is read: a mismatch is a mistake.
-            rows, _, _ = self._validate_table(X_future, reset=False, allow_nan=True)
+            rows, _, _ = self._validate_table(
+                X_future, reset=False, allow_nan=True, input_name="X_future"
+            )
             if len(rows) != steps:
                 raise ValueError(
                     f"X_future has {len(rows)} rows, but steps={steps}; give one "
@@ -911,8 +1014,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         extended = np.concatenate([values, future])
         stats = self._stats_for(key)
         outputs = np.empty((steps, self._n_outputs))
-        for start in range(0, steps, self.horizon):
-            block = np.arange(start, min(start + self.horizon, steps))
+        for start in range(0, steps, self.horizon_):
+            block = np.arange(start, min(start + self.horizon_, steps))
             targets = len(values) + block
             # One small batch per block: no padding to batch_size rows.
             (out,) = self._outputs([(extended, stats, targets)], pad=False)
@@ -948,7 +1051,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
     def _check_recursive(self) -> None:
         if self.target_column_ is None:
             raise ValueError(
-                f"Forecasting more than horizon={self.horizon} steps is recursive "
+                f"Forecasting more than horizon={self.horizon_} steps is recursive "
                 "and needs the target among the inputs: set target_column (the "
                 "column of X holding the observed target)."
             )
@@ -959,7 +1062,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         ]
         if unknown:
             raise ValueError(
-                f"Forecasting more than horizon={self.horizon} steps is recursive, "
+                f"Forecasting more than horizon={self.horizon_} steps is recursive, "
                 f"but columns {unknown} of X are neither the target nor known in "
                 "advance, so their future is unknown. Declare them in "
                 "known_columns, or forecast at most horizon steps."

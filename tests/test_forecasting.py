@@ -147,6 +147,20 @@ def test_sequence_forecaster_raw_scale_trend():
     assert np.abs(fc.forecast(24) - truth).mean() < 25.0
 
 
+def test_sequence_forecaster_extrapolates_linear_trend():
+    """Check that a steady linear trend is extrapolated, in predict and forecast."""
+    # Changes of 2 per step that hardly vary: their deviation (0.014) is no
+    # scale for the network's target, their root mean square (2) is.
+    t = np.arange(200.0)
+    y = 100 + 2 * t + np.random.RandomState(0).normal(0, 0.01, 200)
+    X = y[:, None]
+    fc = SequenceForecaster(window=8, hidden_size=8, max_epochs=20, lr=0.01)
+    fc.set_params(batch_size=64, random_state=0).fit(X[:150], y[:150])
+    assert fc.normalize_ == "window"
+    assert np.abs(fc.predict(X)[150:] - y[150:]).mean() < 0.2
+    assert np.abs(fc.forecast(20) - y[150:170]).mean() < 2.0
+
+
 def test_sequence_forecaster_series_are_isolated():
     """Check that one series' rows never enter another series' windows."""
     a, b = _seasonal(90, seed=0), 1000 * _seasonal(90, seed=1) + 5000
@@ -285,6 +299,27 @@ def test_pinball_loss_per_sample():
         PinballLoss((1.5,))
 
 
+@pytest.mark.parametrize("coverage", [0.8, np.float32(0.8), np.float64(0.8)])
+def test_sequence_forecaster_predict_interval_real_coverage(coverage):
+    """Check that predict_interval takes any real coverage, NumPy floats included."""
+    y = _seasonal(60)
+    X = y[:, None]
+    fc = SequenceForecaster(window=4, quantiles=(0.1, 0.5, 0.9), **FAST).fit(X, y)
+    assert_array_equal(
+        fc.predict_interval(X, coverage=coverage), fc.predict_quantiles(X)[:, [0, 2]]
+    )
+
+
+@pytest.mark.parametrize("coverage", [True, 0, 1, 1.5, np.nan, "0.8", None])
+def test_sequence_forecaster_predict_interval_bad_coverage_raises(coverage):
+    """Check that a coverage that is not a real number in (0, 1) is refused."""
+    y = _seasonal(60)
+    X = y[:, None]
+    fc = SequenceForecaster(window=4, quantiles=(0.1, 0.9), **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="coverage must be a real number in"):
+        fc.predict_interval(X, coverage=coverage)
+
+
 def test_sequence_forecaster_no_quantile_methods_without_quantiles():
     """Check that the quantile methods are unavailable when quantiles=None."""
     fc = SequenceForecaster()
@@ -349,6 +384,10 @@ def test_sequence_forecaster_has_base_parameters():
     [
         ({"window": 0}, "window"),
         ({"horizon": 0}, "horizon"),
+        ({"window": True}, "'window' parameter"),
+        ({"horizon": True}, "'horizon' parameter"),
+        ({"target_column": "temp"}, "target_column='temp' does not hold y"),
+        ({"target_column": 2}, "target_column=2 does not hold y"),
         ({"known_columns": "holiday"}, "not a column of X"),
         ({"known_columns": [1, 1]}, "same column twice"),
         ({"known_columns": 5}, "out of range"),
@@ -461,3 +500,81 @@ def test_sequence_forecaster_auto_target_among_known_columns_raises():
     X = _frame(y)
     with pytest.raises(ValueError, match="known_columns equals y"):
         SequenceForecaster(window=5, known_columns=["load", "cal0"], **FAST).fit(X, y)
+
+
+def test_sequence_forecaster_numpy_int_window_accepted():
+    """Check that NumPy integers are valid window and horizon values."""
+    y = _seasonal(40)
+    fc = SequenceForecaster(window=np.int64(4), horizon=np.int32(2), **FAST)
+    fc.fit(y[:, None], y)
+    assert (fc.window_, fc.horizon_) == (4, 2)
+    assert type(fc.window_) is int and type(fc.horizon_) is int
+
+
+def test_sequence_forecaster_explicit_target_column_equal_to_y():
+    """Check that an explicit target_column equal to y (float32 X) is accepted."""
+    y = _trend(60)
+    X = _frame(y).astype(np.float32)
+    fc = SequenceForecaster(window=4, target_column="load", **FAST).fit(X, y)
+    assert fc.target_column_ == 0
+
+
+def test_sequence_forecaster_set_params_needs_refit():
+    """Check that window and horizon changed after fit wait for the next fit."""
+    y = _trend(80)
+    X = y[:, None]
+    fc = SequenceForecaster(window=5, horizon=2, **FAST).fit(X, y)
+    pred, future = fc.predict(X), fc.forecast(3)
+    fc.set_params(window=12, horizon=1)
+    assert (fc.window_, fc.horizon_) == (5, 2)
+    assert_array_equal(fc.predict(X), pred)
+    assert_array_equal(fc.forecast(3), future)
+    # The first horizon = 2 rows still have no history.
+    assert_allclose(fc.predict(X)[:2], y.mean())
+    fc.fit(X, y)
+    assert (fc.window_, fc.horizon_) == (12, 1)
+    assert not np.allclose(fc.predict(X), pred)
+
+
+def test_sequence_forecaster_forecast_series_conflicts_raise():
+    """Check that forecast refuses a series it cannot continue, saying why."""
+    y = _seasonal(60)
+    single = SequenceForecaster(window=4, **FAST).fit(y[:, None], y)
+    with pytest.raises(ValueError, match="fitted on a single series"):
+        single.forecast(2, series="a")
+    with pytest.raises(ValueError, match="fitted on a single series"):
+        single.forecast(2, history=y[:30, None], series="a")
+
+    X = pd.DataFrame({"id": np.repeat(["a", "b"], 30), "value": y})
+    fc = SequenceForecaster(window=4, series_column="id", **FAST).fit(X, y)
+    history_b = X[X["id"] == "b"]
+    with pytest.raises(ValueError, match="history holds the series 'b'"):
+        fc.forecast(2, history=history_b, series="a")
+    # Naming the series that history holds is redundant but consistent.
+    assert_array_equal(
+        fc.forecast(2, history=history_b, series="b"),
+        fc.forecast(2, history=history_b),
+    )
+
+
+@pytest.mark.parametrize("series_column", [None, "id"])
+def test_sequence_forecaster_forecast_errors_name_the_argument(series_column):
+    """Check that errors about history or X_future name that argument, not X."""
+    y = _seasonal(60)
+    X = pd.DataFrame({"value": y, "id": "a"})
+    if series_column is None:
+        X = X[["value"]]
+    fc = SequenceForecaster(window=4, horizon=2, series_column=series_column, **FAST)
+    fc.fit(X, y)
+    n = X.shape[1]
+    wide = np.zeros((3, n + 2))
+    with pytest.raises(ValueError, match=f"history has {n + 2} features"):
+        fc.forecast(2, history=wide)
+    with pytest.raises(ValueError, match=f"X_future has {n + 2} features"):
+        fc.forecast(2, X_future=wide[:2])
+    with_nan = X.iloc[:10].copy()
+    with_nan.iloc[5, 0] = np.nan
+    with pytest.raises(ValueError, match="Input history contains NaN"):
+        fc.forecast(2, history=with_nan)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        fc.predict(with_nan)
