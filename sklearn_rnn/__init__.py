@@ -5,6 +5,7 @@ from .classifier import RNNClassifier
 from .forecasting import SequenceForecaster
 from .persistence import load, save
 from .regressor import RNNRegressor
+from .scaling import SequenceScaler
 from .text import TextTokenizer
 from .windowing import SequenceWindower, make_windows
 
@@ -14,6 +15,7 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "SequenceForecaster",
+    "SequenceScaler",
     "SequenceWindower",
     "TextTokenizer",
     "__version__",

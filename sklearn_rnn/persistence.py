@@ -42,6 +42,7 @@ from ._base import _BaseRNN
 from .classifier import RNNClassifier
 from .forecasting import SequenceForecaster, _Stats
 from .regressor import RNNRegressor
+from .scaling import SequenceScaler
 from .text import TextTokenizer
 from .windowing import SequenceWindower
 
@@ -93,6 +94,17 @@ _ESTIMATORS = {
     ),
     "sklearn_rnn.TextTokenizer": (TextTokenizer, ("vocabulary_", "n_features_in_")),
     "sklearn_rnn.SequenceWindower": (SequenceWindower, ("n_features_in_",)),
+    "sklearn_rnn.SequenceScaler": (
+        SequenceScaler,
+        (
+            "n_features_in_",
+            "_n_step_features",
+            "_fitted_kind",
+            "mean_",
+            "var_",
+            "scale_",
+        ),
+    ),
     "sklearn.pipeline.Pipeline": (Pipeline, ()),
     "sklearn.preprocessing.StandardScaler": (
         StandardScaler,
@@ -375,7 +387,8 @@ def save(estimator, path, *, include_optimizer: bool = True) -> None:
         :class:`~sklearn_rnn.RNNRegressor`,
         :class:`~sklearn_rnn.SequenceForecaster`,
         :class:`~sklearn_rnn.TextTokenizer`,
-        :class:`~sklearn_rnn.SequenceWindower`, one of scikit-learn's
+        :class:`~sklearn_rnn.SequenceWindower`,
+        :class:`~sklearn_rnn.SequenceScaler`, one of scikit-learn's
         ``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler`` or
         ``RobustScaler``, or a ``Pipeline`` of these.
     path : str or os.PathLike
@@ -942,6 +955,8 @@ def _check_fitted_state(est, label: str) -> None:
         _check_network_state(est, label)
     elif isinstance(est, Pipeline):
         pass  # Its steps are checked as they load, and as a whole after.
+    elif isinstance(est, SequenceScaler):
+        _check_sequence_scaler(est, label)
     elif isinstance(est, TextTokenizer):
         vocab = est.vocabulary_
         require(
@@ -991,6 +1006,41 @@ def _check_fitted_state(est, label: str) -> None:
             and all(type(name) is str for name in names),
             "feature_names_in_ must hold n_features_in_ strings",
         )
+
+
+def _check_sequence_scaler(est, label: str) -> None:
+    """Check a SequenceScaler's statistics against its parameters and kind."""
+    require = _invalid_state(label)
+    n, kind, step = est.n_features_in_, est._fitted_kind, est._n_step_features
+    require(_count(n) and n >= 1, "n_features_in_ must be a positive int")
+    require(
+        kind in ("table", "sequences"),
+        "_fitted_kind must be 'table' or 'sequences'",
+    )
+    require(
+        _count(step) and step == (1 if kind == "table" else n),
+        "_n_step_features must be 1 for 2-D input, else n_features_in_",
+    )
+    require(
+        kind == "table" or "feature_names_in_" not in vars(est),
+        "feature_names_in_ is defined only for 2-D input",
+    )
+    for name, wanted in (
+        ("mean_", est.with_mean),
+        ("var_", est.with_std),
+        ("scale_", est.with_std),
+    ):
+        value = getattr(est, name)
+        if not wanted:
+            require(value is None, f"{name} must be None when it is not used")
+            continue
+        require(
+            _float_array(value, 1) and value.shape == (step,),
+            f"{name} must be a finite float64 array of one value per feature",
+        )
+    if est.with_std:
+        require(bool((est.var_ >= 0).all()), "var_ must not be negative")
+        require(bool((est.scale_ > 0).all()), "scale_ must be positive")
 
 
 def _check_network_state(est, label: str) -> None:

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
 from .data import OOV_ID, PAD_ID
+from .windowing import _ArrayOutputMixin
 
 __all__ = ["TextTokenizer"]
 
@@ -52,7 +53,9 @@ def _as_texts(X, input_name: str = "X") -> list[str]:
     return texts
 
 
-class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class TextTokenizer(
+    _ArrayOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
     """Map texts to padded sequences of integer token ids.
 
     The output feeds the embedding path of :class:`~sklearn_rnn.RNNClassifier`
@@ -107,6 +110,10 @@ class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     vocabulary over its tokens and keeps the padding and unknown-token ids
     the estimators expect, with no extra dependency here.
 
+    The output stays a NumPy array of ids with ``set_output(transform="pandas")``
+    (which warns, and exists so that ``Pipeline.set_output`` configures the
+    other steps).
+
     Examples
     --------
     >>> from sklearn_rnn import TextTokenizer
@@ -117,6 +124,7 @@ class TextTokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None)
     [['the', 'cat', '<oov>']]
     """
 
+    _array_output = "padded token ids"
     _parameter_constraints: dict = {
         "lowercase": ["boolean"],
         "token_pattern": [str],

@@ -14,6 +14,7 @@ Two tools, the way ``extract_patches_2d`` stands beside ``PatchExtractor``:
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -24,6 +25,56 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import Interval, _fit_context, validate_data
 
 __all__ = ["SequenceWindower", "make_windows"]
+
+_OUTPUT_CHOICES = (None, "default", "pandas", "polars")
+
+
+class _ArrayOutputMixin:
+    """``set_output`` for transformers whose output is no table.
+
+    Sequences (3-D arrays, ragged lists) and token ids fit no DataFrame, so
+    these transformers declare ``auto_wrap_output_keys=None`` and scikit-learn
+    offers them no ``set_output``. ``Pipeline.set_output`` then fails on them,
+    although the other steps could be configured. This one accepts every
+    setting, keeps the output a NumPy array, and says so for a DataFrame
+    library. Put it to the left of ``TransformerMixin``.
+    """
+
+    #: What the output is, for the warning of ``set_output``.
+    _array_output = "sequences"
+
+    def set_output(self, *, transform=None):
+        """Accept an output container; the output stays a NumPy array.
+
+        The output (sequences or token ids) fits no DataFrame. The method
+        exists so that ``Pipeline.set_output`` can configure the other steps.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            The container asked for. ``"pandas"`` and ``"polars"`` emit a
+            ``UserWarning`` saying that this step's output stays an array;
+            ``"default"`` and None change nothing.
+
+        Returns
+        -------
+        self : estimator
+            The transformer, unchanged.
+        """
+        if transform not in _OUTPUT_CHOICES:
+            raise ValueError(
+                f"transform={transform!r} is not a valid output container; use "
+                "'default', 'pandas', 'polars' or None."
+            )
+        if transform in ("pandas", "polars"):
+            warnings.warn(
+                f"{type(self).__name__}.set_output(transform={transform!r}): "
+                f"its output ({self._array_output}) stays a NumPy array. The "
+                "other steps of a Pipeline are configured as asked.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self
 
 
 def _sliding(values: np.ndarray, window: int) -> np.ndarray:
@@ -190,7 +241,9 @@ def make_windows(series, *, window, horizon=1, step=1, target=None):
     return X, y
 
 
-class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SequenceWindower(
+    _ArrayOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
     """Turn each row of a time-ordered table into the window that ends there.
 
     The rows of ``X`` are consecutive time steps. Row ``t`` of the output is
@@ -229,9 +282,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     continuing data with full history, transform the whole series and keep
     the rows you need.
 
-    The output is 3-D, which a DataFrame cannot hold: ``set_output`` is not
-    available, and ``transform_output="pandas"`` in the global configuration
-    leaves the output an ndarray.
+    The output is 3-D, which a DataFrame cannot hold: it stays an ndarray
+    with ``set_output(transform="pandas")`` (which warns, and exists so that
+    ``Pipeline.set_output`` configures the other steps) and with
+    ``transform_output="pandas"`` in the global configuration.
 
     Because each row's output depends on the rows before it, transforming a
     subset or a reordering of the rows gives different windows, unlike most
@@ -252,6 +306,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
            [ 1.,  2.,  3.]])
     """
 
+    _array_output = "3-D windows"
     _parameter_constraints: dict = {
         "window": [Interval(Integral, 1, None, closed="left")],
     }

@@ -8,6 +8,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     SequenceForecaster,
+    SequenceScaler,
     SequenceWindower,
 )
 
@@ -18,6 +19,8 @@ ESTIMATORS = [
     SequenceForecaster(window=3, hidden_size=4, max_epochs=5, random_state=0),
     SequenceWindower(window=1),
     SequenceWindower(window=3),
+    SequenceScaler(),
+    SequenceScaler(with_mean=False),
 ]
 
 # Training runs in float32: fitting with integer weights and fitting on the

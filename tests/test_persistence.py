@@ -28,6 +28,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     SequenceForecaster,
+    SequenceScaler,
     SequenceWindower,
     TextTokenizer,
     persistence,
@@ -621,6 +622,149 @@ def test_save_load_scalers(scaler, fit_params, tmp_path):
         scaler.fit(X, **fit_params)
         loaded = _round_trip(scaler, tmp_path)
         assert_array_equal(loaded.transform(X), scaler.transform(X))
+
+
+def _nan_padded(n=6, seed=0):
+    """3-D float32 sequences of 2 to 5 steps, padded with trailing NaN steps."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(5.0, 2.0, size=(n, 5, 2)).astype(np.float32)
+    for i, length in enumerate(rng.randint(2, 6, size=n)):
+        X[i, length:] = np.nan
+    return X
+
+
+def _assert_same_transform(scaler, loaded, X):
+    out, back = scaler.transform(X), loaded.transform(X)
+    if isinstance(out, list):
+        assert len(out) == len(back)
+        for a, b in zip(out, back):
+            assert a.dtype == b.dtype
+            assert_array_equal(a, b)
+    else:
+        assert out.dtype == back.dtype
+        assert_array_equal(out, back)
+
+
+@pytest.mark.parametrize(
+    "scaler, X, fit_params",
+    [
+        (SequenceScaler(), _nan_padded(), {}),
+        (SequenceScaler(), _data("ragged"), {}),
+        (SequenceScaler(), _TABLE, {}),
+        (SequenceScaler(with_mean=False), _data("3d"), {}),
+        (SequenceScaler(with_std=False), _data("table"), {}),
+        (SequenceScaler(with_mean=False, with_std=False), _nan_padded(), {}),
+        (SequenceScaler(), _nan_padded(), {"sample_weight": [1, 2, 0, 1, 1, 3]}),
+    ],
+)
+def test_save_load_sequence_scaler(scaler, X, fit_params, tmp_path):
+    """Check that a SequenceScaler loads in each fitted form and transforms alike."""
+    loaded = _round_trip(scaler, tmp_path)
+    assert not hasattr(loaded, "n_features_in_")
+    scaler.fit(X, **fit_params)
+    loaded = _round_trip(scaler, tmp_path)
+    _assert_same_transform(scaler, loaded, X)
+    for attr in ("n_features_in_", "mean_", "var_", "scale_", "feature_names_in_"):
+        if getattr(scaler, attr, None) is None:
+            assert getattr(loaded, attr, None) is None
+        else:
+            assert_array_equal(getattr(loaded, attr), getattr(scaler, attr))
+
+
+def test_save_load_sequence_scaler_pipeline(tmp_path):
+    """Check a SequenceScaler + RNNRegressor pipeline on NaN-padded sequences."""
+    X = _nan_padded(24)
+    y = np.nansum(X[:, :, 0], axis=1)
+    pipe = make_pipeline(SequenceScaler(), RNNRegressor(**TINY)).fit(X, y)
+    loaded = _round_trip(pipe, tmp_path)
+    assert_array_equal(loaded.predict(X), pipe.predict(X))
+
+
+_SCALER_3D = SequenceScaler().fit(_nan_padded())
+
+
+@pytest.mark.parametrize(
+    "estimator, edit, match",
+    [
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(mean_=_array([0.0])),
+            "mean_ must be a finite float64 array of one value per feature",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(scale_=_array([1.0, {"__float__": "nan"}])),
+            "scale_ must be a finite float64 array",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(scale_=_array([1.0, 0.0])),
+            "scale_ must be positive",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(var_=_array([1.0, -1.0])),
+            "var_ must not be negative",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(var_=_array([1.0, 2.0], "<f4")),
+            "var_ must be a finite float64 array",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(scale_=None),
+            "scale_ must be a finite float64 array",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["params"].update(with_mean=False),
+            "mean_ must be None when it is not used",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(n_features_in_=3),
+            "_n_step_features must be 1 for 2-D input, else n_features_in_",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(_fitted_kind="ids"),
+            "_fitted_kind must be 'table' or 'sequences'",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].update(feature_names_in_=_array(["a", "b"], "|O")),
+            "feature_names_in_ is defined only for 2-D input",
+        ),
+        (
+            _SCALER_3D,
+            lambda d: d["state"].pop("_n_step_features"),
+            r"missing the fitted attribute\(s\) \['_n_step_features'\]",
+        ),
+        (
+            SequenceScaler().fit(_TABLE),
+            lambda d: d["state"].update(_n_step_features=2),
+            "_n_step_features must be 1 for 2-D input",
+        ),
+        (
+            SequenceScaler().fit(_TABLE),
+            lambda d: d["state"].update(
+                feature_names_in_=_array(["a", "b", "c"], "|O")
+            ),
+            "feature_names_in_ must hold n_features_in_ strings",
+        ),
+        (
+            SequenceScaler().fit(_TABLE),
+            lambda d: d["params"].update(with_std="yes"),
+            "SequenceScaler has an invalid parameter",
+        ),
+    ],
+)
+def test_load_rejects_inconsistent_sequence_scaler(estimator, edit, match, tmp_path):
+    """Check that a SequenceScaler's fitted state is checked on load."""
+    path = _edit_saved(estimator, tmp_path, edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
 
 
 @pytest.fixture(scope="module")

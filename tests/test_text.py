@@ -2,6 +2,7 @@
 """TextTokenizer, and texts and token ids through the estimators' embedding path."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -631,3 +632,31 @@ def test_estimator_token_ids_huge_at_predict_read_as_oov():
     assert_array_equal(est.predict_proba(huge), expected)
     ragged = [np.array([3.0, 1e20, 4.0]), np.array([2.0])]
     assert_allclose(est.predict_proba(ragged)[:1], expected, rtol=0, atol=1e-6)
+
+
+def test_text_tokenizer_set_output():
+    """Check set_output: silent for default, a warning and arrays for pandas."""
+    tok = TextTokenizer(max_len=4).fit(CORPUS)
+    expected = tok.transform(CORPUS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tok.set_output(transform="default") is tok
+    with pytest.warns(UserWarning, match="padded token ids.*stays a NumPy array"):
+        assert tok.set_output(transform="pandas") is tok
+    ids = tok.transform(CORPUS)
+    assert isinstance(ids, np.ndarray)
+    assert_array_equal(ids, expected)
+
+
+def test_text_tokenizer_pipeline_set_output_pandas():
+    """Check that a text pipeline takes set_output(transform="pandas")."""
+    texts, y = _sentiment_corpus(40, seed=0)
+    params = {**TEXT_PARAMS, "max_epochs": 2}
+    pipe = make_pipeline(TextTokenizer(), RNNClassifier(**params))
+    with pytest.warns(UserWarning, match="TextTokenizer.set_output"):
+        pipe.set_output(transform="pandas")
+    proba = pipe.fit(texts, y).predict_proba(texts)
+    plain = make_pipeline(TextTokenizer(), RNNClassifier(**params)).fit(texts, y)
+    assert_array_equal(proba, plain.predict_proba(texts))
+    # The classifier's learned representation is a table: it becomes a DataFrame.
+    assert isinstance(pipe.transform(texts), pd.DataFrame)

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,6 +8,7 @@ from numpy.testing import assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNRegressor
 from sklearn_rnn.data import split_nan_padding
@@ -209,15 +212,68 @@ def test_sequence_windower_float32_and_not_mutated():
     assert_array_equal(X, before)
 
 
-def test_sequence_windower_rejects_nan_and_has_no_set_output():
-    """Check that NaN input raises and that set_output is not offered."""
+def test_sequence_windower_rejects_nan():
+    """Check that NaN input raises."""
     X = _table(6, 2)
     X[2, 0] = np.nan
     with pytest.raises(ValueError, match="Input X contains NaN"):
         SequenceWindower(window=2).fit(X)
     with pytest.raises(ValueError, match="Input X contains NaN"):
         SequenceWindower(window=2).fit(_table(6, 2)).transform(X)
-    assert not hasattr(SequenceWindower(), "set_output")
+
+
+@pytest.mark.parametrize("transform", [None, "default"])
+def test_sequence_windower_set_output_default_is_silent(transform):
+    """Check that set_output with the default container changes nothing, silently."""
+    windower = SequenceWindower(window=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert windower.set_output(transform=transform) is windower
+    assert_array_equal(
+        windower.fit_transform(_table(6, 2)),
+        SequenceWindower(window=2).fit_transform(_table(6, 2)),
+    )
+
+
+@pytest.mark.parametrize("transform", ["pandas", "polars"])
+def test_sequence_windower_set_output_dataframe_warns(transform):
+    """Check that asking for DataFrames warns once and leaves the output an array."""
+    windower = SequenceWindower(window=2)
+    with pytest.warns(UserWarning, match="3-D windows.*stays a NumPy array") as record:
+        assert windower.set_output(transform=transform) is windower
+    assert len(record) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Xt = windower.fit_transform(_table(6, 2))
+    assert isinstance(Xt, np.ndarray)
+    assert_array_equal(Xt, SequenceWindower(window=2).fit_transform(_table(6, 2)))
+    with pytest.raises(ValueError, match="transform='numpy' is not a valid"):
+        windower.set_output(transform="numpy")
+
+
+def test_sequence_windower_pipeline_set_output_pandas():
+    """Check that a pipeline with a windower takes set_output(transform="pandas")."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    y = rng.normal(size=40)
+    pipe = make_pipeline(
+        StandardScaler(),
+        SequenceWindower(window=3),
+        RNNRegressor(hidden_size=8, max_epochs=3, random_state=0),
+    )
+    with pytest.warns(UserWarning, match="SequenceWindower.set_output"):
+        pipe.set_output(transform="pandas")
+    pred = pipe.fit(X, y).predict(X)
+    assert pred.shape == y.shape
+    # The scaler's output is a DataFrame: the windower records its columns.
+    assert isinstance(pipe[0].transform(X), pd.DataFrame)
+    assert_array_equal(pipe[1].feature_names_in_, ["a", "b"])
+    plain = make_pipeline(
+        StandardScaler(),
+        SequenceWindower(window=3),
+        RNNRegressor(hidden_size=8, max_epochs=3, random_state=0),
+    )
+    assert_array_equal(plain.fit(X, y).predict(X), pred)
 
 
 def test_sequence_windower_global_pandas_output_stays_ndarray():
