@@ -406,7 +406,16 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                     f"{type(self).__name__} is expecting {self.n_features_in_} "
                     "features as input."
                 )
-        if self.series_column is None:
+        # After fit, the fitted column roles rule: a series_column changed by
+        # set_params applies at the next fit.
+        by_series = (
+            self.series_column is not None
+            if reset
+            else getattr(self, "_series_pos", None) is not None
+        )
+        if not by_series:
+            if reset:
+                self._series_pos = None
             if named:
                 validate_data(self, X, reset=reset, skip_check_array=True)
                 values = check_array(
@@ -457,7 +466,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         """Set the fitted column roles, normalization and quantile levels."""
         names = getattr(self, "feature_names_in_", None)
         n_columns = self.n_features_in_
-        series = [] if self.series_column is None else [self._series_pos]
+        series = [] if self._series_pos is None else [self._series_pos]
         features = [j for j in range(n_columns) if j not in series]
         known = []
         if self.known_columns is not None:
@@ -824,10 +833,14 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         return self._predict_all(X)[:, 0]
 
     def _has_quantiles(self) -> bool:
-        if self.quantiles is None:
+        # Fitted: the levels the network was trained for, whatever
+        # set_params did since.
+        fitted = hasattr(self, "quantiles_")
+        if (self.quantiles_ if fitted else self.quantiles) is None:
             raise AttributeError(
                 "predict_quantiles and predict_interval are not available when "
-                "quantiles=None; set quantiles, for instance (0.1, 0.5, 0.9)."
+                "fitted with quantiles=None; set quantiles, for instance "
+                "(0.1, 0.5, 0.9), and fit."
             )
         return True
 

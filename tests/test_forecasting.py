@@ -578,3 +578,24 @@ def test_sequence_forecaster_forecast_errors_name_the_argument(series_column):
         fc.forecast(2, history=with_nan)
     with pytest.raises(ValueError, match="Input X contains NaN"):
         fc.predict(with_nan)
+
+
+def test_sequence_forecaster_set_params_roles_need_refit():
+    """Check that series_column and quantiles changed after fit wait for a fit."""
+    y = _seasonal(60)
+    X = pd.DataFrame({"id": np.repeat(["a", "b"], 30), "value": y})
+    fc = SequenceForecaster(window=4, series_column="id", **FAST).fit(X, y)
+    pred = fc.predict(X)
+    fc.set_params(series_column=None)
+    assert_array_equal(fc.predict(X), pred)
+
+    single = SequenceForecaster(window=4, **FAST).fit(y[:, None], y)
+    pred = single.predict(y[:, None])
+    single.set_params(series_column=0, quantiles=(0.1, 0.9))
+    assert_array_equal(single.predict(y[:, None]), pred)
+    assert not hasattr(single, "predict_quantiles")
+    assert not hasattr(single, "predict_interval")
+
+    banded = SequenceForecaster(window=4, quantiles=(0.1, 0.9), **FAST)
+    banded.fit(y[:, None], y).set_params(quantiles=None)
+    assert banded.predict_quantiles(y[:, None]).shape == (len(y), 2)
