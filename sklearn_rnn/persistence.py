@@ -1188,11 +1188,26 @@ def _check_forecaster(est, label: str) -> None:
         ),
         "_index must map the series of _tails to None or (time stamp, frequency)",
     )
-    if est.series_column is not None:
+    if not hasattr(est, "_series_pos"):
+        # Files written before the forecaster recorded "no series column".
         require(
-            position(getattr(est, "_series_pos", None), n)
+            est.series_column is None, "_series_pos is needed with series_column"
+        )
+        est._series_pos = None
+    if est._series_pos is not None:
+        require(
+            position(est._series_pos, n)
             and type(getattr(est, "series_ids_", None)) is np.ndarray,
-            "_series_pos and series_ids_ are needed with series_column",
+            "_series_pos must be a column position, with series_ids_",
+        )
+    for name in ("window", "horizon"):
+        if not hasattr(est, f"{name}_"):
+            # Files written before the fitted values were kept apart from the
+            # parameters, which then held them.
+            setattr(est, f"{name}_", getattr(est, name))
+        value = getattr(est, f"{name}_")
+        require(
+            type(value) is int and value >= 1, f"{name}_ must be a positive int"
         )
 
 

@@ -1249,6 +1249,9 @@ def _set_time(kind, body):
         (lambda s: s.update(target_column_=5), "target_column_"),
         (lambda s: s.update(_known_ch=[3]), "_known_ch"),
         (lambda s: s.pop("_tails"), "missing the fitted"),
+        (lambda s: s.update(window_=-3), "window_ must be a positive int"),
+        (lambda s: s.update(horizon_="x"), "horizon_ must be a positive int"),
+        (lambda s: s.update(_series_pos=7), "_series_pos must be a column"),
     ],
 )
 def test_load_rejects_tampered_forecaster(saved_forecaster, edit, match, tmp_path):
@@ -1263,3 +1266,28 @@ def test_load_rejects_tampered_forecaster(saved_forecaster, edit, match, tmp_pat
     save_file(weights, path, metadata=meta)
     with pytest.raises(ValueError, match=match):
         load(path)
+
+
+def test_load_forecaster_written_before_fitted_window(saved_forecaster, tmp_path):
+    """Check that files without window_, horizon_ and _series_pos still load.
+
+    Earlier files kept the fitted window and horizon in the parameters only,
+    and set no _series_pos without a series column.
+    """
+    expected = load(saved_forecaster)
+    with safe_open(saved_forecaster, "pt") as file:
+        meta = dict(file.metadata())
+        weights = {key: file.get_tensor(key) for key in file.keys()}
+    data = json.loads(meta["estimator"])
+    state = data["__estimator__"]["state"]
+    for name in ("window_", "horizon_", "_series_pos"):
+        state.pop(name)
+    meta["estimator"] = json.dumps(data)
+    path = tmp_path / "old"
+    save_file(weights, path, metadata=meta)
+    loaded = load(path)
+    assert (loaded.window_, loaded.horizon_, loaded._series_pos) == (4, 1, None)
+    X = _series_frame(
+        pd.date_range("2024-01-02", periods=12, freq="h", tz="Europe/Paris")
+    )
+    assert_array_equal(loaded.predict(X), expected.predict(X))
