@@ -1190,9 +1190,7 @@ def _check_forecaster(est, label: str) -> None:
     )
     if not hasattr(est, "_series_pos"):
         # Files written before the forecaster recorded "no series column".
-        require(
-            est.series_column is None, "_series_pos is needed with series_column"
-        )
+        require(est.series_column is None, "_series_pos is needed with series_column")
         est._series_pos = None
     if est._series_pos is not None:
         require(
@@ -1206,9 +1204,7 @@ def _check_forecaster(est, label: str) -> None:
             # parameters, which then held them.
             setattr(est, f"{name}_", getattr(est, name))
         value = getattr(est, f"{name}_")
-        require(
-            type(value) is int and value >= 1, f"{name}_ must be a positive int"
-        )
+        require(type(value) is int and value >= 1, f"{name}_ must be a positive int")
 
 
 def _restore_net(est, net_data: dict, reader: _Reader, label: str) -> None:
