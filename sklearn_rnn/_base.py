@@ -38,7 +38,7 @@ from skorch.helper import predefined_split
 from torch.optim import Optimizer
 
 from ._compat import Interval, StrOptions, validate_data
-from ._net import _RecordLR, _SequenceNet, _ValidScore
+from ._net import _PrintLog, _RecordLR, _SequenceNet, _ValidScore
 from ._summary import layer_table
 from ._threads import torch_threads
 from .data import (
@@ -671,6 +671,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             iterator_valid=BatchIterator,
             train_split=None,
             callbacks=callbacks,
+            callbacks__print_log=_PrintLog(),
             clip_grad_norm=self.clip_grad_norm,
             device=device,
             **self._optimizer_params(),

@@ -9,7 +9,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, GradientNormClipping
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._net import _listeners, _SequenceNet
+from sklearn_rnn._net import _listeners, _PrintLog, _SequenceNet
 
 PARAMS = {**CHEAP_PARAMS, "max_epochs": 3}
 
@@ -138,3 +138,22 @@ def test_listeners_skip_callbacks_that_do_nothing():
     listeners = _listeners(Net(), "on_batch_end")
     assert [type(cb) for cb in listeners] == [_Events, _Inherited]
     assert _listeners(Net(), "on_epoch_end") == []
+
+
+def test_epoch_table_built_only_when_printed(sequences_3d, monkeypatch, capsys):
+    """Check that the per-epoch table is formatted only when it is printed."""
+    X, y = sequences_3d
+    tables = []
+    original = _PrintLog.table
+
+    def table(self, row):
+        tables.append(row["epoch"])
+        return original(self, row)
+
+    monkeypatch.setattr(_PrintLog, "table", table)
+    est = _fit(RNNClassifier, X, y)
+    assert tables == []
+    assert capsys.readouterr().out == ""
+    est.set_params(verbose=1, warm_start=True).fit(X, y)
+    assert tables == [4, 5, 6]
+    assert "train_loss" in capsys.readouterr().out
