@@ -37,10 +37,11 @@ from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.helper import predefined_split
 from torch.optim import Optimizer
 
-from ._compat import Interval, StrOptions, validate_data
+from ._compat import Interval, StrOptions
 from ._net import _PrintLog, _RecordLR, _SequenceNet, _ValidScore
 from ._summary import layer_table
 from ._threads import torch_threads
+from ._validation import validate_sequences
 from .data import (
     OOV_ID,
     BatchIterator,
@@ -49,7 +50,6 @@ from .data import (
     is_ragged,
     pad_rows,
     pad_sequences,
-    split_nan_padding,
 )
 from .modules import CELLS, POOLINGS, RecurrentNet
 
@@ -260,46 +260,14 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         kind = self._input_kind(X) if reset else self._fitted_kind
         if kind == "ids":
             return self._validate_ids(X, reset=reset)
-        if is_ragged(X):
-            X, lengths = pad_sequences(X)
-            self._check_step_features(X.shape[2], reset=reset, kind="sequences")
-            return X, lengths
-        ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
-        if ndim < 2:
-            # scikit-learn's own message, which tells how to reshape.
-            check_array(X, input_name="X")
-        if ndim == 2 and kind == "table":
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=(np.float32, np.float64),
-                ensure_all_finite=False,
-            )[:, :, None]
-            if reset:
-                self._n_step_features = 1
-                self._fitted_kind = "table"
-        elif ndim in (2, 3):
-            X = check_array(
-                X,
-                allow_nd=True,
-                dtype=(np.float32, np.float64),
-                ensure_all_finite=False,
-                input_name="X",
-            )
-            if X.ndim == 2:
-                X = X[:, :, None]
-            if X.shape[1] == 0:
-                raise ValueError("X has sequences of zero length (0 time steps).")
-            self._check_step_features(X.shape[2], reset=reset, kind="sequences")
-        else:
-            raise ValueError(
-                "X must be 2-D (n_samples, n_timesteps) univariate sequences, 3-D "
-                "(n_samples, n_timesteps, n_features), or a list of 2-D "
-                f"(n_timesteps, n_features) arrays; got an array with {ndim} "
-                "dimension(s)."
-            )
-        X, lengths = split_nan_padding(X)
+        X, lengths, _ = validate_sequences(
+            self,
+            X,
+            reset=reset,
+            kind=kind,
+            dtype=(np.float32, np.float64),
+            ragged_dtype=np.float32,
+        )
         return X.astype(np.float32, copy=False), lengths
 
     def _input_kind(self, X) -> str:
@@ -400,22 +368,6 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if not np.isfinite(weights).all():
             raise ValueError("pretrained_embeddings contains NaN or infinity.")
         return weights
-
-    def _check_step_features(self, n_features: int, *, reset: bool, kind: str):
-        if n_features == 0:
-            raise ValueError("X has 0 features per time step; at least 1 is needed.")
-        if reset:
-            self.n_features_in_ = n_features
-            self._n_step_features = n_features
-            self._fitted_kind = kind
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        elif n_features != self._n_step_features:
-            raise ValueError(
-                f"X has {n_features} features per time step, but "
-                f"{type(self).__name__} is expecting {self._n_step_features} "
-                "features per time step as input."
-            )
 
     def _validate_fit_inputs(self, X, y, sample_weight):
         X, lengths = self._validate_X(X, reset=True)

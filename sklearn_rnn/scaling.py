@@ -13,11 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._compat import _fit_context, validate_data
-from .data import is_ragged, pad_sequences, split_nan_padding
+from ._compat import _fit_context
+from ._validation import validate_sequences
 from .windowing import _ArrayOutputMixin
 
 __all__ = ["SequenceScaler"]
@@ -169,63 +168,16 @@ class SequenceScaler(
         if isinstance(X, pd.Series):
             # A Series holds one sequence per entry, like a list.
             X = X.to_list()
-        if is_ragged(X):
-            float32 = all(getattr(x, "dtype", None) == np.float32 for x in X)
-            X3, lengths = pad_sequences(X, dtype=np.float32 if float32 else np.float64)
-            self._check_step_features(X3.shape[2], reset=reset)
+        X3, lengths, form = validate_sequences(
+            self,
+            X,
+            reset=reset,
+            kind="table" if reset else self._fitted_kind,
+            dtype=(np.float64, np.float32),
+        )
+        if form == "ragged":
             return X3, lengths, ("ragged", [np.ndim(x) for x in X])
-        ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
-        if ndim < 2:
-            # scikit-learn's own message, which tells how to reshape.
-            check_array(X, input_name="X")
-        kind = "table" if reset else self._fitted_kind
-        if ndim == 2 and kind == "table":
-            X = validate_data(
-                self,
-                X,
-                reset=reset,
-                dtype=(np.float64, np.float32),
-                ensure_all_finite=False,
-            )
-            if reset:
-                self._n_step_features = 1
-                self._fitted_kind = "table"
-        elif ndim in (2, 3):
-            X = check_array(
-                X,
-                allow_nd=True,
-                dtype=(np.float64, np.float32),
-                ensure_all_finite=False,
-                input_name="X",
-            )
-            if X.shape[1] == 0:
-                raise ValueError("X has sequences of zero length (0 time steps).")
-            self._check_step_features(1 if X.ndim == 2 else X.shape[2], reset=reset)
-        else:
-            raise ValueError(
-                "X must be 2-D (n_samples, n_timesteps) univariate sequences, 3-D "
-                "(n_samples, n_timesteps, n_features), or a list of 2-D "
-                f"(n_timesteps, n_features) arrays; got an array with {ndim} "
-                "dimension(s)."
-            )
-        X3, lengths = split_nan_padding(X if X.ndim == 3 else X[:, :, None])
-        return X3, lengths, X.ndim
-
-    def _check_step_features(self, n_features: int, *, reset: bool) -> None:
-        if n_features == 0:
-            raise ValueError("X has 0 features per time step; at least 1 is needed.")
-        if reset:
-            self.n_features_in_ = n_features
-            self._n_step_features = n_features
-            self._fitted_kind = "sequences"
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        elif n_features != self._n_step_features:
-            raise ValueError(
-                f"X has {n_features} features per time step, but "
-                f"{type(self).__name__} is expecting {self._n_step_features} "
-                "features per time step as input."
-            )
+        return X3, lengths, form
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None) -> SequenceScaler:
