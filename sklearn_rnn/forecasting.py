@@ -46,20 +46,6 @@ _TOKEN_PARAMS = (
 _RECURRENT_DOC = _ARCHITECTURE_DOC.partition("    token_ids :")[0]
 
 
-class _PositiveInt(Interval):
-    """``Interval(Integral, 1, None)`` that refuses bool.
-
-    scikit-learn's integer intervals accept True and False (bool is an
-    Integral); a window or horizon of True is a mistake, not a length of 1.
-    """
-
-    def __init__(self):
-        super().__init__(Integral, 1, None, closed="left")
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, bool) and super().is_satisfied_by(val)
-
-
 def _equals(column: np.ndarray, y: np.ndarray) -> bool:
     """Whether a column of X holds the target y (up to float32 rounding)."""
     return bool(np.allclose(column, y, rtol=1e-6, atol=0))
@@ -262,7 +248,10 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
     ``normalize="window"`` the scale is the root mean square of the
     ``horizon``-step changes of the target, so that a steady trend (changes
     that hardly vary) still gives the network targets of order one. Series
-    not seen in ``fit`` use the scaling and fallback of all series together.
+    not seen in ``fit`` use the mean and fallback of all rows together and a
+    scale pooled within series (with ``normalize="none"``, the deviations of
+    each series from its own mean, not the gaps between series levels); a
+    constant series keeps its mean and takes that pooled scale.
 
     **Scoring.** ``score`` is R^2. Use ``scoring="neg_mean_absolute_error"``
     or ``"neg_mean_absolute_percentage_error"`` in ``cross_val_score`` or
@@ -295,8 +284,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             for name, constraint in _BaseRNN._parameter_constraints.items()
             if name not in _TOKEN_PARAMS
         },
-        "window": [_PositiveInt()],
-        "horizon": [_PositiveInt()],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
         "known_columns": [None, Integral, str, "array-like"],
         "target_column": [StrOptions({"auto"}), None, Integral, str],
         "series_column": [None, Integral, str],
@@ -801,11 +790,18 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         for key, rows in series:
             stats, spread = self._target_stats(values, y, rows)
             self._series_stats[key] = stats
+            if self.normalize_ == "none":
+                # Each series is centered on its own mean, so the gaps between
+                # series levels are no part of the spread its network targets
+                # have: pool deviations from each series' own mean.
+                spread = spread - stats.center
             spreads.append(spread)
+        # The pooled center, the mean of all rows, weighs each series by its
+        # rows; so does the root mean square of the deviations (the square
+        # root of the row-weighted mean of the series' variances), which is
+        # the series' std when there is one series.
         pooled, _ = self._target_stats(values, y, None)
-        pooled_scale = _target_scale(
-            np.concatenate(spreads), centered=self.normalize_ == "none"
-        )
+        pooled_scale = _target_scale(np.concatenate(spreads), centered=False)
         self._global_stats = pooled._replace(
             scale=pooled_scale if pooled_scale > 0 else 1.0
         )
@@ -925,10 +921,11 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         history : array-like of shape (n_rows, n_features), default=None
             The recent rows of one series to continue, with the columns of
             ``fit``. Default: the end of the training data.
-        series : object, default=None
-            Which training series to continue, when ``fit`` saw several
-            (``series_column``) and ``history`` is None. With a ``history``,
-            it may only repeat the series id that ``history`` holds.
+        series : hashable, default=None
+            The id of the training series to continue (one of
+            ``series_ids_``), when ``fit`` saw several (``series_column``)
+            and ``history`` is None. With a ``history``, it may only repeat
+            the series id that ``history`` holds.
         return_quantiles : bool, default=False
             Also return the forecast quantiles ``quantiles_``. Only for
             ``steps <= horizon``: recursive steps read earlier forecasts as
@@ -954,13 +951,20 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             target column, or observed columns that are neither the target nor
             known in advance. Or if ``X_future`` is missing or of the wrong
             length when there are known columns. Or if ``series`` is given to
-            a forecaster fitted on one series, or differs from the series of
-            ``history``.
+            a forecaster fitted on one series, is not a single series id
+            (a list, for instance), or differs from the series of ``history``.
         """
         check_is_fitted(self)
         if isinstance(steps, bool):
             raise ValueError(f"steps must be a positive int, got {steps!r}.")
         check_scalar(steps, "steps", Integral, min_val=1)
+        try:
+            hash(series)
+        except TypeError:
+            raise ValueError(
+                f"series must be a single series id (see series_ids_), got "
+                f"{series!r}; forecast one series per call."
+            ) from None
         if series is not None and not hasattr(self, "series_ids_"):
             raise ValueError(
                 f"series={series!r}, but the forecaster was fitted on a single "

@@ -191,6 +191,44 @@ def test_sequence_forecaster_per_series_scaling():
     assert_allclose(pred[100:], 1000 * pred[:100] + 5000, rtol=1e-5)
 
 
+def test_sequence_forecaster_pooled_scale_is_within_series():
+    """Check that normalize="none" pools the series' spreads, not their levels."""
+    rng = np.random.RandomState(0)
+    season = 100 * np.sin(2 * np.pi * np.arange(80) / 12)
+    a = 1000 + season + rng.normal(0, 1, 80)
+    b = 7 + np.roll(season, 3) + rng.normal(0, 1, 80)
+    X = pd.DataFrame(
+        {"id": np.repeat(["a", "b", "c"], 80), "value": np.r_[a, b, np.full(80, 50)]}
+    )
+    params = {**FAST, "max_epochs": 5}
+    fc = SequenceForecaster(window=6, series_column="id", normalize="none", **params)
+    pred = fc.fit(X, X["value"]).predict(X)
+    # The constant series is scaled by the spread within series (about 58),
+    # not by that of all values (about 460): its errors shrink as much.
+    assert np.sqrt(np.mean((pred[160:] - 50) ** 2)) < 2.0
+
+    # Every series constant: no spread to pool, a scale of 1.
+    X = pd.DataFrame(
+        {"id": np.repeat(["a", "b"], 40), "value": np.repeat([1e3, 7], 40)}
+    )
+    fc = SequenceForecaster(window=6, series_column="id", normalize="none", **params)
+    fc.fit(X, X["value"])
+    assert_allclose(fc.forecast(3, series="a"), 1000, atol=0.5)
+    assert_allclose(fc.forecast(3, series="b"), 7, atol=0.5)
+
+
+@pytest.mark.parametrize("normalize", ["none", "window"])
+def test_sequence_forecaster_pooled_scale_one_series(normalize):
+    """Check that with one series an unseen series is scaled like it."""
+    y = 5 + np.sin(np.arange(60))
+    X = pd.DataFrame({"id": "a", "value": y})
+    fc = SequenceForecaster(window=6, series_column="id", normalize=normalize, **FAST)
+    fc.fit(X, y)
+    assert_array_equal(
+        fc.forecast(3, history=X.assign(id="z")), fc.forecast(3, series="a")
+    )
+
+
 # -- forecast ---------------------------------------------------------------
 
 
@@ -240,6 +278,21 @@ def test_sequence_forecaster_forecast_several_series():
         fc.forecast(3)
     with pytest.raises(ValueError, match="was not seen in fit"):
         fc.forecast(3, series="c")
+
+
+@pytest.mark.parametrize("series", [["a"], ["a", "b"], np.array(["a"]), {"a": 1}])
+@pytest.mark.parametrize("series_column", [None, "id"])
+def test_sequence_forecaster_forecast_unhashable_series_raises(series, series_column):
+    """Check that a series that is no single series id raises a ValueError."""
+    y = _seasonal(60)
+    X = pd.DataFrame({"value": y, "id": np.repeat(["a", "b"], 30)})
+    if series_column is None:
+        X = X[["value"]]
+    fc = SequenceForecaster(window=4, series_column=series_column, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="series must be a single series id"):
+        fc.forecast(2, series=series)
+    with pytest.raises(ValueError, match="series must be a single series id"):
+        fc.forecast(2, history=X.iloc[:30], series=series)
 
 
 # -- quantiles ----------------------------------------------------------------
