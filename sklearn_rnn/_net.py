@@ -13,16 +13,21 @@ from skorch.callbacks import Callback, PrintLog
 from skorch.utils import TeeGenerator
 
 
-def _listeners(net: NeuralNet, event: str) -> list[Callback]:
-    """The net's callbacks whose ``event`` method does something.
+def _listeners(net: NeuralNet, event: str) -> list:
+    """The ``event`` handlers of the net's callbacks that do something.
 
-    skorch's base ``Callback`` methods do nothing, so leaving out callbacks
-    that inherit them changes nothing but the cost of calling them.
+    skorch's base ``Callback`` methods do nothing, so leaving them out
+    changes nothing but the cost of calling them. Handlers are looked up on
+    each callback object, as skorch's ``notify`` does: a callback may set
+    one as an attribute.
     """
     base = getattr(Callback, event)
-    return [
-        cb for _, cb in net.callbacks_ if getattr(type(cb), event, base) is not base
-    ]
+    handlers = []
+    for _, cb in net.callbacks_:
+        handler = getattr(cb, event, None)
+        if handler is not None and getattr(handler, "__func__", None) is not base:
+            handlers.append(handler)
+    return handlers
 
 
 class _SequenceNet(NeuralNet):
@@ -93,13 +98,13 @@ class _SequenceNet(NeuralNet):
         for batch in iterator:
             # The net's own on_batch_begin.
             history.new_batch()
-            for cb in begin:
-                cb.on_batch_begin(self, batch=batch, training=True)
+            for handler in begin:
+                handler(self, batch=batch, training=True)
             step = self._train_batch(batch, grad, fit_params)
             history.record_batch(prefix + "_loss", step["loss"].item())
             history.record_batch(prefix + "_batch_size", len(batch[0]["lengths"]))
-            for cb in end:
-                cb.on_batch_end(self, batch=batch, training=True, **step)
+            for handler in end:
+                handler(self, batch=batch, training=True, **step)
             count += 1
         history.record(prefix + "_batch_count", count)
 
@@ -115,8 +120,8 @@ class _SequenceNet(NeuralNet):
             self._zero_grad_optimizer()
             step = self.train_step_single(batch, **fit_params)
             steps.append(step)
-            for cb in grad_listeners:
-                cb.on_grad_computed(
+            for handler in grad_listeners:
+                handler(
                     self,
                     named_parameters=TeeGenerator(self.get_all_learnable_params()),
                     batch=batch,

@@ -136,8 +136,51 @@ def test_listeners_skip_callbacks_that_do_nothing():
         ]
 
     listeners = _listeners(Net(), "on_batch_end")
-    assert [type(cb) for cb in listeners] == [_Events, _Inherited]
+    assert [type(handler.__self__) for handler in listeners] == [_Events, _Inherited]
     assert _listeners(Net(), "on_epoch_end") == []
+
+
+class _AttributeHandlers(Callback):
+    """Set its batch handlers as attributes of the object, not methods."""
+
+    def initialize(self):
+        self.calls_ = []
+        for event in ("on_batch_begin", "on_grad_computed", "on_batch_end"):
+            setattr(self, event, lambda net, _e=event, **kw: self.calls_.append(_e))
+        return self
+
+
+def test_attribute_handlers_are_called(sequences_3d, skorch_loop):
+    """Check that handlers set on a callback object run, as under skorch's loop."""
+    X, y = sequences_3d
+    params = {"callbacks": [("fn", _AttributeHandlers())]}
+    ours = dict(_fit(RNNClassifier, X, y, **params).net_.callbacks_)["fn"].calls_
+    skorch_loop()
+    theirs = dict(_fit(RNNClassifier, X, y, **params).net_.callbacks_)["fn"].calls_
+    assert ours == theirs
+    batches = -(-len(X) // PARAMS["batch_size"]) * PARAMS["max_epochs"]
+    assert len(ours) == 3 * batches
+
+
+def test_warm_start_move_keeps_optimizer_on_module(sequences_3d, monkeypatch):
+    """Check that moving a fitted net gives the optimizer the moved parameters.
+
+    ``Module.to`` may replace the parameters (a torch option); the optimizer
+    and its state must follow. The meta device stands in for an accelerator.
+    """
+    X, y = sequences_3d
+    est = _fit(RNNClassifier, X, y)
+    monkeypatch.setattr(
+        torch.__future__, "get_overwrite_module_params_on_conversion", lambda: True
+    )
+    est._move_net(torch.device("meta"))
+    params = list(est.net_.module_.parameters())
+    assert all(p.is_meta for p in params)
+    group = est.net_.optimizer_.param_groups[0]["params"]
+    assert len(group) == len(params)
+    assert all(a is b for a, b in zip(group, params))
+    state = est.net_.optimizer_.state
+    assert all(state[p]["exp_avg"].is_meta for p in params)
 
 
 def test_epoch_table_built_only_when_printed(sequences_3d, monkeypatch, capsys):
