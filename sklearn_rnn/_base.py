@@ -94,6 +94,19 @@ def _check_integral(ids: np.ndarray, where: str) -> None:
     """Refuse token ids that are not whole numbers (integral floats pass)."""
     if ids.dtype.kind in "iub":
         return
+    # Strings of digits and complex numbers convert to floats: not ids.
+    numeric = ids.dtype.kind == "f" or (
+        ids.dtype.kind == "O"
+        and all(isinstance(v, Real) and not isinstance(v, str) for v in ids.flat)
+    )
+    if not numeric:
+        kind = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(
+            ids.dtype.kind, "values that are not real numbers"
+        )
+        raise ValueError(
+            f"Token ids must be integers; {where} holds {kind}. Tokenize text "
+            "with TextTokenizer first."
+        )
     try:
         values = ids.astype(np.float64)
     except (TypeError, ValueError) as exc:
@@ -574,7 +587,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """Freeze or unfreeze the fitted embedding for a warm start.
 
         Freezing is a training setting, not part of the architecture: the
-        optimizer holds every parameter, and skips those that get no gradient.
+        optimizer holds every parameter, and Adam, SGD and the like skip those
+        that get no gradient. LBFGS steps all parameters along one direction
+        built from its history, so freezing clears that history.
         Returns whether the embedding was frozen before (None without one).
         """
         embedding = self.net_.module_.embedding
@@ -583,6 +598,12 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         frozen = bool(architecture["freeze_embeddings"])
         was_frozen = not embedding.weight.requires_grad
         embedding.weight.requires_grad_(not frozen)
+        if (
+            frozen
+            and not was_frozen
+            and isinstance(self.net_.optimizer_, torch.optim.LBFGS)
+        ):
+            self.net_.optimizer_.state.clear()
         # What a rebuilt network (say, after loading) starts from.
         vars(self.net_)["module__freeze_embeddings"] = frozen
         self._fitted_architecture = {
@@ -600,12 +621,15 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             == torch.empty(0, device=device).device
         ):
             return
+        state = net.optimizer_.state_dict()
         net.module_.to(device)
         net.criterion_.to(device)
-        # load_state_dict casts the optimizer's state (Adam's moments) to the
-        # device of the parameters it belongs to.
-        net.optimizer_.load_state_dict(net.optimizer_.state_dict())
         net.device = device
+        # A new optimizer over the moved parameters (``to`` may have replaced
+        # them); load_state_dict casts its state (Adam's moments) to their
+        # device.
+        net.initialize_optimizer()
+        net.optimizer_.load_state_dict(state)
 
     def _build_net(
         self, module_params: dict, device: torch.device, callbacks: list

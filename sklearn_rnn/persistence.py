@@ -1292,6 +1292,8 @@ def _load_optimizer(optimizer, state, where: str) -> None:
         if group["params"] != mine["params"]:
             raise ValueError(f"{where} has parameter groups of another network.")
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    # LBFGS keeps flat vectors over all parameters, filed under the first.
+    flat = (sum(p.numel() for p in params),)
     per_param = state["state"]
     if type(per_param) is not dict:
         raise ValueError(f"{where}['state'] must be a dict.")
@@ -1304,7 +1306,7 @@ def _load_optimizer(optimizer, state, where: str) -> None:
             if (
                 isinstance(value, torch.Tensor)
                 and value.ndim
-                and value.shape != params[index].shape
+                and value.shape not in (params[index].shape, flat)
             ):
                 raise ValueError(
                     f"{where}: state {key!r} of parameter {index} has shape "

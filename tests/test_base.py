@@ -1192,15 +1192,23 @@ def test_estimator_warm_start_switch_to_optimizer_without_weight_decay(sequences
     assert np.all(np.isfinite(clf.history_["train_loss"]))
 
 
+@pytest.mark.parametrize("optimizer", ["adam", torch.optim.LBFGS])
 @pytest.mark.parametrize("start_frozen", [True, False])
-def test_estimator_warm_start_changes_freeze_embeddings(start_frozen, tmp_path):
+def test_estimator_warm_start_changes_freeze_embeddings(
+    start_frozen, optimizer, tmp_path
+):
     """Check that a warm start may freeze or unfreeze the embedding, and that
-    training then updates it, or leaves it fixed, accordingly."""
+    training then updates it, or leaves it fixed, accordingly (LBFGS too,
+    which steps every parameter along one direction)."""
     rng = np.random.RandomState(0)
     X = rng.randint(2, 12, size=(40, 6))
     y = (X[:, 0] > 6).astype(int)
     clf = RNNClassifier(
-        **FAST_PARAMS, embedding_dim=4, warm_start=True, freeze_embeddings=start_frozen
+        **FAST_PARAMS,
+        embedding_dim=4,
+        warm_start=True,
+        freeze_embeddings=start_frozen,
+        optimizer=optimizer,
     ).fit(X, y)
     embedding = clf.net_.module_.embedding
     head = clf.net_.module_.head[-1].weight

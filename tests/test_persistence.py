@@ -260,6 +260,18 @@ def test_save_load_warm_start_continues(include_optimizer, tmp_path):
         assert not np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
 
+def test_save_load_lbfgs_warm_start_continues(tmp_path):
+    """Check that LBFGS's flat state (over all parameters) saves and loads."""
+    X, y = _data("3d"), np.arange(24) % 2
+    clf = RNNClassifier(**TINY, optimizer=torch.optim.LBFGS, lr=0.5).fit(X, y)
+    assert clf.net_.optimizer_.state
+    loaded = _round_trip(clf, tmp_path)
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    for est in (clf, loaded):
+        est.set_params(warm_start=True, max_epochs=2).fit(X, y)
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
 def test_save_load_device_override(tmp_path):
     """Check that load(device=...) replaces the device of the networks."""
     X, y = _data("3d"), np.arange(24) % 2
