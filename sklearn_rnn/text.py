@@ -161,17 +161,7 @@ class TextTokenizer(
         self.padding = padding
 
     def _check_params(self) -> None:
-        """Checks beyond ``_parameter_constraints``, which admit a bool as an int."""
-        for name in ("min_freq", "max_vocab", "max_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool):
-                allowed = "an int in the range [1, inf)"
-                if name != "min_freq":
-                    allowed += " or None"
-                raise ValueError(
-                    f"The {name!r} parameter of TextTokenizer must be {allowed}. "
-                    f"Got {value!r} instead."
-                )
+        """Check ``token_pattern``, which ``_parameter_constraints`` cannot."""
         if self.analyzer != "word" or self.tokenizer is not None:
             return  # token_pattern is not used
         try:

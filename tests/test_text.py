@@ -566,7 +566,12 @@ def test_estimator_pretrained_embeddings_need_token_ids():
             r"sequence 1 of X holds non-integer values such as 1.5",
         ),
         ([[2, 3], [4.0, np.nan, 3]], r"sequence 1 of X holds NaN"),
-        ([[2, 3], ["a", "b", "c"]], r"sequence 1 of X could not be read as numbers"),
+        ([[2, 3], ["a", "b", "c"]], r"sequence 1 of X holds strings"),
+        # Strings of digits and complex numbers convert to floats: still refused.
+        ([["3", "4"], ["5"]], r"sequence 0 of X holds strings"),
+        (np.array([["3", "4"], ["5", "6"]]), r"X holds strings"),
+        ([np.array([3 + 1j, 4]), np.array([2.0])], "sequence 0 of X holds complex"),
+        ([[2, 3], np.array([2, 3, "x"], dtype=object)], "sequence 1 of X holds values"),
         (np.array([[2.0, 3.5], [4.0, 5.0]]), r"X holds non-integer values such as 3.5"),
     ],
 )
