@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._compat import _fit_context
+from ._compat import _check_feature_names_in, _fit_context
 from ._validation import validate_sequences
 from .windowing import _ArrayOutputMixin
 
@@ -214,6 +215,13 @@ class SequenceScaler(
         self.mean_ = self.var_ = self.scale_ = None
         if self.with_mean or self.with_std:
             mean, var, total = _moments(values, weights)
+            if not (np.isfinite(mean).all() and np.isfinite(var).all()):
+                (bad,) = np.flatnonzero(~np.isfinite(mean + var))[:1]
+                raise ValueError(
+                    f"Feature {bad} of X holds values too large to compute its "
+                    "variance in float64; rescale X (divide it by a constant) "
+                    "first."
+                )
             if self.with_mean:
                 self.mean_ = mean
             if self.with_std:
@@ -277,6 +285,32 @@ class SequenceScaler(
             Same form, shape and padding as ``X``, in the original units.
         """
         return self._apply(X, inverse=True)
+
+    def _is_table(self) -> bool:
+        check_is_fitted(self)
+        if self._fitted_kind != "table":
+            raise AttributeError(
+                "get_feature_names_out is only available after fitting on a 2-D "
+                "table; sequences have no column names."
+            )
+        return True
+
+    @available_if(_is_table)
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Get the output column names of a 2-D table: those of the input.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input column names; by default ``feature_names_in_``, or
+            ``x0, x1, ...`` when ``fit`` saw no names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The same names, one per column.
+        """
+        return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

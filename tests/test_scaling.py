@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNRegressor, SequenceScaler
@@ -313,3 +313,26 @@ def test_sequence_scaler_pandas_series_and_equal_length_lists():
     out = scaler.transform(same)
     assert isinstance(out, np.ndarray)
     assert_allclose(out, scaler.transform(np.stack(same)))
+
+
+def test_get_feature_names_out_for_tables_only():
+    """Check that a 2-D table keeps its column names, and sequences have none."""
+    X = pd.DataFrame(np.random.RandomState(0).rand(6, 3), columns=list("abc"))
+    scaler = SequenceScaler().fit(X)
+    assert scaler.get_feature_names_out().tolist() == ["a", "b", "c"]
+    union = FeatureUnion([("seq", SequenceScaler()), ("std", StandardScaler())])
+    with pytest.warns(UserWarning, match="stays a NumPy array"):
+        union.set_output(transform="pandas")
+    out = union.fit_transform(X)
+    assert out.columns.tolist()[:3] == ["seq__a", "seq__b", "seq__c"]
+    assert not hasattr(
+        SequenceScaler().fit(X.to_numpy()[:, :, None]), "get_feature_names_out"
+    )
+    assert not hasattr(SequenceScaler(), "get_feature_names_out")
+
+
+def test_huge_values_raise():
+    """Check that values whose variance overflows float64 raise a ValueError."""
+    X = np.array([[1e200, -1e200], [1e200, 1e199]])
+    with pytest.raises(ValueError, match="Feature 0 of X holds values too large"):
+        SequenceScaler().fit(X)
