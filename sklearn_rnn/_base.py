@@ -824,6 +824,12 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         X, lengths = self._validate_X(X, reset=False)
+        return self._run(X, lengths, encode=encode, pad=pad)
+
+    def _run(
+        self, X: np.ndarray, lengths: np.ndarray, *, encode=False, pad=True
+    ) -> np.ndarray:
+        """``_forward`` on ``X`` already validated: padded, with its lengths."""
         module = self.net_.module_
         device = next(module.parameters()).device
         if not X.flags.writeable:
@@ -838,8 +844,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # Known for the whole data: spares the module its check per batch.
         equal = True if dataset.equal_lengths else None
         # Left in eval mode: skorch switches to train mode at every training
-        # step, so nothing needs the previous mode back.
-        module.eval()
+        # step, so nothing needs the previous mode back. Switching walks every
+        # submodule (30 us, a recursive forecast pays it per step): only when
+        # needed, as the net does when training.
+        if module.training:
+            module.eval()
         with torch_threads(self.n_threads), torch.inference_mode():
             out = [
                 fn(**pad_rows(Xb, rows if pad else 0), equal_lengths=equal)[

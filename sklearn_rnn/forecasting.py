@@ -587,7 +587,10 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                 inputs.append(windows)
             results.append((out, has_history, level, stats))
         if inputs:
-            raw = self._forward(np.concatenate(inputs), pad=pad).astype(np.float64)
+            # Windows cut here from validated rows: only their NaN padding
+            # needs reading, not the checks of user input.
+            windows, lengths = split_nan_padding(np.concatenate(inputs))
+            raw = self._run(windows, lengths, pad=pad).astype(np.float64)
             start = 0
             for out, has_history, level, stats in results:
                 if level is None:
