@@ -18,6 +18,7 @@ tensors stays in Python:
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import warnings
 
@@ -31,6 +32,9 @@ from .data import OOV_ID
 from .forecasting import SequenceForecaster
 from .modules import InferenceGraph
 from .regressor import RNNRegressor
+
+# The TorchScript exporter, tested here; torch.onnx.export grew ``dynamo``.
+_HAS_DYNAMO_FLAG = "dynamo" in inspect.signature(torch.onnx.export).parameters
 
 __all__ = ["onnx_inputs", "to_onnx"]
 
@@ -146,7 +150,9 @@ def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
             output_names=[output_name],
             dynamic_axes=dynamic_axes,
             opset_version=opset_version,
-            dynamo=False,
+            # torch 2.9 made the dynamo exporter the default; older releases
+            # have no such argument.
+            **({"dynamo": False} if _HAS_DYNAMO_FLAG else {}),
         )
     return path
 
