@@ -214,7 +214,9 @@ class SequenceScaler(
             weights = np.repeat(sample_weight, lengths)
         self.mean_ = self.var_ = self.scale_ = None
         if self.with_mean or self.with_std:
-            mean, var, total = _moments(values, weights)
+            # Overflow shows as inf/NaN in the moments, refused just below.
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean, var, total = _moments(values, weights)
             if not (np.isfinite(mean).all() and np.isfinite(var).all()):
                 (bad,) = np.flatnonzero(~np.isfinite(mean + var))[:1]
                 raise ValueError(
