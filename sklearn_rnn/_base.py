@@ -14,7 +14,7 @@ import copy
 import inspect
 import warnings
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Complex, Integral, Number, Real
 
 import numpy as np
 import pandas as pd
@@ -97,7 +97,10 @@ def _check_integral(ids: np.ndarray, where: str) -> None:
     # Strings of digits and complex numbers convert to floats: not ids.
     numeric = ids.dtype.kind == "f" or (
         ids.dtype.kind == "O"
-        and all(isinstance(v, Real) and not isinstance(v, str) for v in ids.flat)
+        and all(
+            isinstance(v, Real) or isinstance(v, Number) and not isinstance(v, Complex)
+            for v in ids.flat
+        )
     )
     if not numeric:
         kind = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(
@@ -844,10 +847,10 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # Known for the whole data: spares the module its check per batch.
         equal = True if dataset.equal_lengths else None
         # Left in eval mode: skorch switches to train mode at every training
-        # step, so nothing needs the previous mode back. Switching walks every
-        # submodule (30 us, a recursive forecast pays it per step): only when
-        # needed, as the net does when training.
-        if module.training:
+        # step, so nothing needs the previous mode back. Switching sets the
+        # flag of every submodule (30 us, a recursive forecast pays it per
+        # step): only when one of them is in training mode.
+        if any(m.training for m in module.modules()):
             module.eval()
         with torch_threads(self.n_threads), torch.inference_mode():
             out = [

@@ -63,9 +63,11 @@ class _SequenceNet(NeuralNet):
         return (loss * weight).sum() / weight.sum().clamp_min(1e-12)
 
     def _set_training(self, training=True):
-        # skorch calls this on every batch; walking every submodule to set a
-        # mode they already have cost about 50 us per batch.
-        if self.module_.training is training and self.criterion_.training is training:
+        # skorch calls this on every batch; setting every submodule to a mode
+        # it already has cost about 50 us per batch. Reading the flags is
+        # cheap.
+        modules = (*self.module_.modules(), *self.criterion_.modules())
+        if all(m.training is training for m in modules):
             return
         super()._set_training(training)
 

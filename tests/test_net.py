@@ -42,12 +42,13 @@ class _Inherited(_Events):
 
 @pytest.fixture
 def skorch_loop(monkeypatch):
-    """Switch the estimators to skorch's own epoch loop."""
+    """Switch the estimators to skorch's own epoch loop and mode switching."""
 
     def use():
         monkeypatch.setattr(
             _SequenceNet, "run_single_epoch", NeuralNet.run_single_epoch
         )
+        monkeypatch.setattr(_SequenceNet, "_set_training", NeuralNet._set_training)
 
     return use
 
@@ -200,3 +201,29 @@ def test_epoch_table_built_only_when_printed(sequences_3d, monkeypatch, capsys):
     est.set_params(verbose=1, warm_start=True).fit(X, y)
     assert tables == [4, 5, 6]
     assert "train_loss" in capsys.readouterr().out
+
+
+class _DropoutOff(Callback):
+    """Switch the dropout layer off before every batch, as a user might."""
+
+    def on_batch_begin(self, net, **kwargs):
+        net.module_.dropout.eval()
+
+
+def test_training_mode_restored_on_every_submodule(sequences_3d, skorch_loop):
+    """Check that a submodule left in eval mode trains again, as under skorch."""
+    X, y = sequences_3d
+    params = {"dropout": 0.5, "num_layers": 2, "callbacks": [("off", _DropoutOff())]}
+    ours = _fit(RNNClassifier, X, y, **params)
+    skorch_loop()
+    _same_training(ours, _fit(RNNClassifier, X, y, **params))
+
+
+def test_predict_puts_every_submodule_in_eval_mode(sequences_3d):
+    """Check that a submodule left in training mode does not drop out at predict."""
+    X, y = sequences_3d
+    est = _fit(RNNClassifier, X, y, dropout=0.5, num_layers=2)
+    expected = est.predict_proba(X)
+    est.net_.module_.dropout.train()
+    np.testing.assert_array_equal(est.predict_proba(X), expected)
+    assert not est.net_.module_.dropout.training
