@@ -1292,7 +1292,9 @@ def _load_optimizer(optimizer, state, where: str) -> None:
         if group["params"] != mine["params"]:
             raise ValueError(f"{where} has parameter groups of another network.")
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    # LBFGS keeps flat vectors over all parameters, filed under the first.
+    # LBFGS keeps flat vectors over all parameters (some in lists), filed
+    # under the first parameter.
+    lbfgs = isinstance(optimizer, torch.optim.LBFGS)
     flat = (sum(p.numel() for p in params),)
     per_param = state["state"]
     if type(per_param) is not dict:
@@ -1302,16 +1304,19 @@ def _load_optimizer(optimizer, state, where: str) -> None:
             raise ValueError(f"{where} has state for unknown parameter {index!r}.")
         if type(values) is not dict:
             raise ValueError(f"{where}['state'][{index}] must be a dict.")
+        expected = flat if lbfgs and index == 0 else params[index].shape
         for key, value in values.items():
-            if (
-                isinstance(value, torch.Tensor)
-                and value.ndim
-                and value.shape not in (params[index].shape, flat)
-            ):
-                raise ValueError(
-                    f"{where}: state {key!r} of parameter {index} has shape "
-                    f"{tuple(value.shape)}, expected {tuple(params[index].shape)}."
-                )
+            tensors = value if lbfgs and type(value) is list else [value]
+            for tensor in tensors:
+                if (
+                    isinstance(tensor, torch.Tensor)
+                    and tensor.ndim
+                    and tensor.shape != expected
+                ):
+                    raise ValueError(
+                        f"{where}: state {key!r} of parameter {index} has shape "
+                        f"{tuple(tensor.shape)}, expected {tuple(expected)}."
+                    )
     try:
         optimizer.load_state_dict(state)
     except (TypeError, ValueError, KeyError, RuntimeError) as exc:

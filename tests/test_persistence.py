@@ -33,7 +33,7 @@ from sklearn_rnn import (
     TextTokenizer,
     persistence,
 )
-from sklearn_rnn.persistence import FORMAT_VERSION, load, save
+from sklearn_rnn.persistence import FORMAT_VERSION, _load_optimizer, load, save
 
 safetensors = pytest.importorskip("safetensors")
 from safetensors import safe_open  # noqa: E402
@@ -270,6 +270,22 @@ def test_save_load_lbfgs_warm_start_continues(tmp_path):
     for est in (clf, loaded):
         est.set_params(warm_start=True, max_epochs=2).fit(X, y)
     assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_load_refuses_flat_state_outside_lbfgs(tmp_path):
+    """Check that only LBFGS's first parameter may hold flat state vectors."""
+    X, y = _data("3d"), np.arange(24) % 2
+    adam = RNNClassifier(**TINY).fit(X, y)
+    lbfgs = RNNClassifier(**TINY, optimizer=torch.optim.LBFGS, lr=0.5).fit(X, y)
+    for est, index, key in ((adam, 1, "exp_avg"), (lbfgs, 0, "old_dirs")):
+        state = est.net_.optimizer_.state_dict()
+        flat = sum(p.numel() for p in est.net_.module_.parameters())
+        values = state["state"][index]
+        values[key] = (
+            [torch.zeros(flat + 1)] if key == "old_dirs" else torch.zeros(flat)
+        )
+        with pytest.raises(ValueError, match=f"state '{key}' of parameter {index}"):
+            _load_optimizer(est.net_.optimizer_, state, "optimizer")
 
 
 def test_save_load_device_override(tmp_path):
