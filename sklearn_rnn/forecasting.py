@@ -569,7 +569,15 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             known = np.broadcast_to(known[:, None, :], (*steps.shape, len(known[0])))
             windows = np.concatenate([windows, known], axis=2)
         windows[~valid] = np.nan
-        return windows.astype(np.float32), level
+        with np.errstate(over="ignore"):
+            windows = windows.astype(np.float32)
+        if np.isinf(windows).any():
+            raise ValueError(
+                "The scaled inputs overflow float32: the rows (a history, "
+                "X_future, or the forecasts fed back by a recursive forecast) "
+                "hold values far beyond those seen in fit."
+            )
+        return windows, level
 
     def _outputs(self, jobs, pad: bool = True) -> list[np.ndarray]:
         """Return the outputs, on the target's scale, of each job.

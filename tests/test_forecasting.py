@@ -652,3 +652,13 @@ def test_sequence_forecaster_set_params_roles_need_refit():
     banded = SequenceForecaster(window=4, quantiles=(0.1, 0.9), **FAST)
     banded.fit(y[:, None], y).set_params(quantiles=None)
     assert banded.predict_quantiles(y[:, None]).shape == (len(y), 2)
+
+
+def test_sequence_forecaster_overflowing_inputs_raise():
+    """Check that finite values too large for float32 windows name the cause."""
+    y = _trend(60)
+    fc = SequenceForecaster(window=4, **FAST).fit(y[:, None], y)
+    history = y[:20, None].copy()
+    history[-1] = 1e300
+    with pytest.raises(ValueError, match="scaled inputs overflow float32"):
+        fc.forecast(2, history=history)
