@@ -582,6 +582,17 @@ def test_estimator_token_ids_non_integer_raise(X, match):
         est.fit(X, [0, 1])
 
 
+def test_estimator_token_ids_decimal_and_fraction():
+    """Check that exact numbers that are not floats still read as ids."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    X = np.array([[Decimal(2), Decimal(3)], [Fraction(4), Decimal(5)]] * 4, object)
+    est = RNNClassifier(**{**TEXT_PARAMS, "max_epochs": 1}, token_ids=True)
+    est.fit(X, [0, 1] * 4)
+    assert est.vocab_size_ == 6
+
+
 def test_estimator_token_ids_integral_floats():
     """Check that whole-number floats read as the ids they equal, ragged or not."""
     sequences, y = _id_sequences(30, seed=0)
