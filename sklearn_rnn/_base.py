@@ -188,7 +188,8 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
-        "device": [StrOptions({"cpu", "cuda", "auto"}), str, torch.device],
+        # Any torch device string ("cuda:1", ...); checked when fit resolves it.
+        "device": [str, torch.device],
         "n_threads": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],

@@ -287,7 +287,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         "window": [Interval(Integral, 1, None, closed="left")],
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "known_columns": [None, Integral, str, "array-like"],
-        "target_column": [StrOptions({"auto"}), None, Integral, str],
+        # "auto" or a column name (any str), a position or None.
+        "target_column": [None, Integral, str],
         "series_column": [None, Integral, str],
         "normalize": [StrOptions({"auto", "window", "none"})],
         "quantiles": [None, "array-like"],

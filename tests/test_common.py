@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """scikit-learn's estimator checks on every public estimator."""
 
+import pytest
 from conftest import CHEAP_PARAMS
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_param_validation,
+    parametrize_with_checks,
+)
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -10,6 +14,7 @@ from sklearn_rnn import (
     SequenceForecaster,
     SequenceScaler,
     SequenceWindower,
+    TextTokenizer,
 )
 
 # TextTokenizer is left out: its input is text, which the checks do not make.
@@ -63,3 +68,15 @@ def _expected_failed_checks(estimator):
 def test_sklearn_compatible_estimator(estimator, check):
     """Check that the estimator passes scikit-learn's estimator checks."""
     check(estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", [*ESTIMATORS, TextTokenizer()], ids=lambda est: type(est).__name__
+)
+def test_param_validation(estimator):
+    """Check that every invalid parameter value gets an informative error.
+
+    scikit-learn's own estimators run this check in their test suite;
+    parametrize_with_checks leaves it out.
+    """
+    check_param_validation(type(estimator).__name__, estimator)
