@@ -133,6 +133,7 @@ def main():
         results[name] = (seconds, 1 - real / processed, seconds * len(runs) / real)
 
     clf = RNNClassifier(
+        cell="gru",
         hidden_size=args.hidden_size,
         batch_size=args.batch_size,
         max_epochs=args.epochs,

@@ -69,7 +69,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     def __init__(
         self,
         *,
-        cell: str = "gru",
+        cell: str = "lstm",
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = False,

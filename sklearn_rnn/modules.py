@@ -76,7 +76,7 @@ class RecurrentNet(nn.Module):
         set.
     n_outputs : int
         Size of the output layer (classes or regression targets).
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="gru"
+    cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="lstm"
         Recurrent cell.
     hidden_size : int, default=64
         Hidden units per direction and layer.
@@ -111,7 +111,7 @@ default=None
         n_features: int = 1,
         n_outputs: int = 1,
         *,
-        cell: str = "gru",
+        cell: str = "lstm",
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = False,

@@ -310,7 +310,7 @@ def test_estimator_warm_start_continues_training(Estimator, sequences_3d):
     "change",
     [
         {"hidden_size": 4},
-        {"cell": "lstm"},
+        {"cell": "gru"},
         {"bidirectional": True},
         {"num_layers": 2},
         {"pooling": "mean"},
