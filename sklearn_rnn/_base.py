@@ -73,6 +73,25 @@ _INFERENCE_ROWS = 256
 # (timestamps, counts) than a vocabulary, and would exhaust memory.
 _MAX_VOCAB_SIZE = 10_000_000
 
+# ``conv_layers="auto"`` adds strided convolution blocks, each halving the
+# sequence, until the median training sequence is at most this many steps
+# long: the recurrent layers then read a few dozen steps, which they learn
+# from far more easily than hundreds, at a fraction of the cost.
+_AUTO_CONV_STEPS = 64
+
+# ``batch_size="auto"``: a tenth of the training samples, within these bounds.
+# Small data sets then still take several optimizer steps per epoch.
+_AUTO_BATCH_BOUNDS = (8, 32)
+
+# ``early_stopping="auto"`` holds out a validation set from this many
+# training samples on (as ``HistGradientBoosting*`` does from 10,000).
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+
+# ``n_iter_no_change="auto"``: patience of at least this many epochs, and of
+# at least this many optimizer steps when epochs hold few batches.
+_AUTO_PATIENCE_EPOCHS = 10
+_AUTO_PATIENCE_STEPS = 200
+
 # Parameters handed to ``RecurrentNet`` unchanged.
 _MODULE_PARAMS = (
     "cell",
@@ -173,6 +192,8 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": ["array-like"],
         "projection_size": [None, Interval(Integral, 1, None, closed="left")],
+        "conv_layers": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "scale_inputs": ["boolean"],
         "token_ids": [StrOptions({"auto"}), "boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "pretrained_embeddings": [None, "array-like"],
@@ -181,11 +202,14 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions(set(LR_SCHEDULES)), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         # Any torch device string ("cuda:1", ...); checked when fit resolves it.
@@ -205,9 +229,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
-        pooling: str = "last",
+        pooling: str = "max",
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
+        conv_layers: int | str = "auto",
+        scale_inputs: bool = True,
         token_ids: str | bool = "auto",
         embedding_dim: int = 64,
         pretrained_embeddings=None,
@@ -215,12 +241,12 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         optimizer: str | type = "adam",
         lr: float = 0.005,
         weight_decay: float = 0.0,
-        lr_schedule: str | None = None,
-        batch_size: int = 32,
-        max_epochs: int = 100,
-        early_stopping: bool = False,
+        lr_schedule: str | None = "plateau",
+        batch_size: int | str = "auto",
+        max_epochs: int = 200,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
-        n_iter_no_change: int = 10,
+        n_iter_no_change: int | str = "auto",
         tol: float = 1e-4,
         clip_grad_norm: float | None = 1.0,
         device: str = "cpu",
@@ -238,6 +264,8 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.pooling = pooling
         self.head_hidden_sizes = head_hidden_sizes
         self.projection_size = projection_size
+        self.conv_layers = conv_layers
+        self.scale_inputs = scale_inputs
         self.token_ids = token_ids
         self.embedding_dim = embedding_dim
         self.pretrained_embeddings = pretrained_embeddings
@@ -449,7 +477,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         return device
 
-    def _module_params(self, n_outputs: int) -> dict:
+    def _module_params(self, n_outputs: int, lengths: np.ndarray) -> dict:
         sizes = np.atleast_1d(np.asarray(self.head_hidden_sizes, dtype=object))
         if sizes.ndim != 1 or not all(
             isinstance(s, Integral) and s >= 1 for s in sizes.tolist()
@@ -464,6 +492,10 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         params["head_hidden_sizes"] = tuple(int(s) for s in sizes.tolist())
         params["n_features"] = self._n_step_features
         params["n_outputs"] = n_outputs
+        params["conv_layers"] = self._n_conv_layers(lengths)
+        params["scale_inputs"] = bool(getattr(self, "scale_inputs", False)) and (
+            self._fitted_kind != "ids"
+        )
         if self._fitted_kind == "ids":
             params["vocab_size"] = self.vocab_size_
             params["embedding_dim"] = _python_scalar(self.embedding_dim)
@@ -474,20 +506,56 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 params["pretrained_embeddings"] = weights
         return params
 
-    def _callbacks(self, n_train: int, n_valid: int) -> list:
+    def _n_conv_layers(self, lengths: np.ndarray) -> int:
+        """The number of convolution blocks of the network to build.
+
+        "auto" halves the median training length until it is at most
+        ``_AUTO_CONV_STEPS``; a warm start keeps the fitted network's count.
+        """
+        conv_layers = getattr(self, "conv_layers", 0)
+        if conv_layers != "auto":
+            return int(conv_layers)
+        if self._is_warm():
+            return self._fitted_architecture.get("conv_layers", 0)
+        median = float(np.median(lengths)) if len(lengths) else 0.0
+        n = 0
+        while median > _AUTO_CONV_STEPS:
+            median = np.ceil(median / 2)
+            n += 1
+        return n
+
+    def _batch_size(self, n_train: int) -> int:
+        if self.batch_size != "auto":
+            return int(self.batch_size)
+        low, high = _AUTO_BATCH_BOUNDS
+        return int(np.clip(n_train // 10, low, high))
+
+    def _uses_early_stopping(self, n_samples: int) -> bool:
+        if self.early_stopping == "auto":
+            return n_samples >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+        return bool(self.early_stopping)
+
+    def _patience(self, train_batches: int) -> int:
+        """Epochs without improvement before training stops."""
+        if self.n_iter_no_change != "auto":
+            return int(self.n_iter_no_change)
+        return max(_AUTO_PATIENCE_EPOCHS, -(-_AUTO_PATIENCE_STEPS // train_batches))
+
+    def _callbacks(self, n_train: int, n_valid: int, batch_size: int) -> list:
         """The skorch callbacks of one ``fit`` call, ours first."""
-        monitor = "valid_loss" if self.early_stopping else "train_loss"
-        train_batches = -(-n_train // self.batch_size)
+        monitor = "valid_loss" if n_valid else "train_loss"
+        train_batches = -(-n_train // batch_size)
+        patience = self._patience(train_batches)
         callbacks = [
             ("record_lr", _RecordLR()),
             (
                 "early_stopping",
                 EarlyStopping(
                     monitor=monitor,
-                    patience=self.n_iter_no_change,
+                    patience=patience,
                     threshold=self.tol,
                     threshold_mode="abs",
-                    load_best=self.early_stopping,
+                    load_best=bool(n_valid),
                 ),
             ),
         ]
@@ -498,7 +566,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             scheduler = LRScheduler(
                 policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
                 monitor=monitor,
-                patience=max(1, self.n_iter_no_change // 2),
+                patience=max(1, patience // 2),
                 factor=0.5,
                 threshold=self.tol,
                 threshold_mode="abs",
@@ -523,7 +591,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if self.lr_schedule is not None:
             callbacks.append(("lr_schedule", scheduler))
         if self.verbose:
-            valid_batches = -(-n_valid // self.batch_size)
+            valid_batches = -(-n_valid // batch_size)
             callbacks.append(
                 (
                     "progress_bar",
@@ -636,7 +704,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         net.optimizer_.load_state_dict(state)
 
     def _build_net(
-        self, module_params: dict, device: torch.device, callbacks: list
+        self,
+        module_params: dict,
+        device: torch.device,
+        callbacks: list,
+        batch_size: int | None = None,
     ) -> NeuralNet:
         return _SequenceNet(
             module=RecurrentNet,
@@ -645,7 +717,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             optimizer=self._optimizer_class(),
             lr=self.lr,
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            batch_size=self._batch_size(0) if batch_size is None else batch_size,
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_valid=BatchIterator,
@@ -668,13 +740,13 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         default they are a random (stratified) ``validation_fraction``.
         """
         device = self._resolve_device()
-        module_params = self._module_params(n_outputs)
+        module_params = self._module_params(n_outputs, lengths)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
 
         train_idx = np.arange(len(lengths))
         valid_ds = None
-        if self.early_stopping:
+        if valid_idx is not None or self._uses_early_stopping(len(lengths)):
             if valid_idx is None:
                 train_idx, valid_idx = train_test_split(
                     train_idx,
@@ -688,6 +760,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 X, lengths, y, sample_weight, valid_idx, device, role="validate"
             )
         train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
+        batch_size = self._batch_size(len(train_ds))
 
         warm = self._is_warm()
         epochs_before = len(self.net_.history) if warm else 0
@@ -706,12 +779,16 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         with torch_threads(self.n_threads), torch.random.fork_rng(devices=cuda):
             torch.manual_seed(seed)
             callbacks = self._callbacks(
-                len(train_ds), 0 if valid_ds is None else len(valid_ds)
+                len(train_ds), 0 if valid_ds is None else len(valid_ds), batch_size
             )
             if not warm:
-                self.net_ = self._build_net(module_params, device, callbacks)
+                self.net_ = self._build_net(
+                    module_params, device, callbacks, batch_size
+                )
                 self.net_.initialize()
                 self._fitted_architecture = architecture
+                if module_params["scale_inputs"]:
+                    self._set_input_scaling(X, lengths, train_idx)
             else:
                 # Training settings changed since the last fit apply now, as
                 # in scikit-learn's warm starts; the weights carry over.
@@ -729,7 +806,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                         if decay
                         else self._optimizer_params()
                     ),
-                    batch_size=self.batch_size,
+                    batch_size=batch_size,
                     max_epochs=self.max_epochs,
                     verbose=self.verbose,
                 )
@@ -764,8 +841,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             warnings.warn(
                 f"{type(self).__name__} ran all max_epochs={self.max_epochs} "
                 f"epochs and its {stopper.monitor} was still improving by more "
-                f"than tol={self.tol} within n_iter_no_change="
-                f"{self.n_iter_no_change} epochs; raise max_epochs to train "
+                f"than tol={self.tol} within the last {stopper.patience} epochs "
+                f"(n_iter_no_change={self.n_iter_no_change!r}); raise max_epochs "
+                "to train "
                 "longer.",
                 ConvergenceWarning,
             )
@@ -774,6 +852,24 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         best = getattr(dict(net.callbacks_)["early_stopping"], "best_epoch_", 0)
         self.best_epoch_ = int(best) if best else self.n_iter_
         return self
+
+    def _set_input_scaling(self, X, lengths, train_idx) -> None:
+        """Set the network's input standardization from the training steps.
+
+        Mean and standard deviation of each feature over the valid steps of
+        the training sequences (padding left out), computed in float64.
+        """
+        X, lengths = X[train_idx], lengths[train_idx]
+        valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
+        steps = X[valid].astype(np.float64)
+        mean = steps.mean(axis=0) if len(steps) else np.zeros(X.shape[2])
+        std = steps.std(axis=0) if len(steps) else np.ones(X.shape[2])
+        # Constant features keep a scale of 1; float32 must hold the result.
+        std = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
+        module = self.net_.module_
+        with torch.no_grad():
+            module.input_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            module.input_scale.copy_(torch.as_tensor(std, dtype=torch.float32))
 
     def _history_frame(self) -> pd.DataFrame:
         """The per-epoch records of ``net_.history``, without per-batch detail."""
@@ -842,7 +938,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         dataset = SequenceDataset(
             torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
         )
-        rows = min(self.batch_size, _INFERENCE_ROWS)
+        rows = min(self.net_.batch_size, _INFERENCE_ROWS)
         batches = BatchIterator(dataset, rows)
         fn = module.encode if encode else module
         # Known for the whole data: spares the module its check per batch.

@@ -37,11 +37,15 @@ from .modules import PinballLoss
 __all__ = ["SequenceForecaster"]
 
 # Base parameters about token ids, which a table of time steps never holds.
+# Parameters of the sequence estimators that the forecaster does not take:
+# token ids, and the front-end and input scaling (it scales its own windows).
 _TOKEN_PARAMS = (
     "token_ids",
     "embedding_dim",
     "pretrained_embeddings",
     "freeze_embeddings",
+    "conv_layers",
+    "scale_inputs",
 )
 _RECURRENT_DOC = _ARCHITECTURE_DOC.partition("    token_ids :")[0]
 
@@ -284,6 +288,11 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             for name, constraint in _BaseRNN._parameter_constraints.items()
             if name not in _TOKEN_PARAMS
         },
+        # The forecaster keeps explicit training settings ("auto" is for the
+        # sequence estimators).
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "window": [Interval(Integral, 1, None, closed="left")],
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "known_columns": [None, Integral, str, "array-like"],

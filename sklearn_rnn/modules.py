@@ -17,7 +17,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["CELLS", "POOLINGS", "InferenceGraph", "PinballLoss", "RecurrentNet"]
+__all__ = [
+    "CELLS",
+    "POOLINGS",
+    "ConvFrontEnd",
+    "InferenceGraph",
+    "PinballLoss",
+    "RecurrentNet",
+]
 
 CELLS = {
     "rnn": (nn.RNN, {"nonlinearity": "tanh"}),
@@ -25,7 +32,59 @@ CELLS = {
     "lstm": (nn.LSTM, {}),
     "gru": (nn.GRU, {}),
 }
-POOLINGS = ("last", "mean", "max")
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+def valid_mask(lengths: torch.Tensor, n_steps: int) -> torch.Tensor:
+    """Boolean ``(batch, n_steps)``: True at each sequence's valid steps."""
+    steps = torch.arange(n_steps, device=lengths.device).unsqueeze(0)
+    return steps < lengths.unsqueeze(1)
+
+
+class ConvFrontEnd(nn.Module):
+    """Strided 1-D convolutions that shorten sequences before the recurrence.
+
+    Each block is a convolution (kernel 5, stride 2, zero padding 2) and a
+    ReLU, so a sequence of ``L`` steps leaves a block with ``(L + 1) // 2``.
+    Steps past a sequence's length are set to zero before every block: a
+    valid output then sees the same inputs whether its sequence is padded in
+    a batch or alone (where the convolution pads with zeros too).
+
+    Parameters
+    ----------
+    input_size : int
+        Features per input step.
+    channels : int
+        Output channels of every block.
+    n_layers : int
+        Number of blocks; each halves the number of steps.
+    """
+
+    kernel_size = 5
+    stride = 2
+
+    def __init__(self, input_size: int, channels: int, n_layers: int):
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            nn.Conv1d(
+                input_size if i == 0 else channels,
+                channels,
+                self.kernel_size,
+                stride=self.stride,
+                padding=self.kernel_size // 2,
+            )
+            for i in range(n_layers)
+        )
+
+    def forward(self, X, lengths, equal_lengths):
+        """Return the shortened ``(batch, steps, channels)`` and new lengths."""
+        X = X.transpose(1, 2)
+        for conv in self.blocks:
+            if not equal_lengths:
+                X = X * valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)
+            X = torch.relu(conv(X))
+            lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
+        return X.transpose(1, 2), lengths
 
 
 def reverse_within_lengths(X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -86,10 +145,11 @@ class RecurrentNet(nn.Module):
         Whether each layer also reads the sequences backwards.
     dropout : float, default=0.0
         Dropout between recurrent layers and before the head.
-    pooling : {"last", "mean", "max"}, default="last"
+    pooling : {"last", "mean", "max", "attention"}, default="last"
         How the per-step outputs become one vector per sequence: the output at
         the last valid step (for a bidirectional network, the final states of
-        both directions), or the mean or maximum over valid steps.
+        both directions), the mean or maximum over valid steps, or their mean
+        weighted by a learned score of each step (softmax over valid steps).
     head_hidden_sizes : tuple of int, default=()
         Hidden layers of a ReLU MLP between the pooled vector and the output.
     projection_size : int or None, default=None
@@ -104,6 +164,14 @@ default=None
         Initial embedding vectors; row 0 (padding) is zeroed.
     freeze_embeddings : bool, default=False
         Whether the embedding vectors stay fixed during training.
+    conv_layers : int, default=0
+        Number of strided convolution blocks (:class:`ConvFrontEnd`, with
+        ``hidden_size`` channels) ahead of the recurrent stack; each halves
+        the number of steps the recurrent layers read.
+    scale_inputs : bool, default=False
+        Whether numeric inputs are standardized by the buffers ``input_mean``
+        and ``input_scale`` (one value per feature; 0 and 1 until the owner
+        sets them) before anything else.
     """
 
     def __init__(
@@ -123,6 +191,8 @@ default=None
         embedding_dim: int = 64,
         pretrained_embeddings=None,
         freeze_embeddings: bool = False,
+        conv_layers: int = 0,
+        scale_inputs: bool = False,
     ):
         super().__init__()
         if cell not in CELLS:
@@ -150,6 +220,12 @@ default=None
         else:
             self.embedding = None
             input_size = n_features
+        if scale_inputs and vocab_size is None:
+            self.register_buffer("input_mean", torch.zeros(n_features))
+            self.register_buffer("input_scale", torch.ones(n_features))
+            self.scale_inputs = True
+        else:
+            self.scale_inputs = False
         if projection_size is not None:
             self.projection = nn.Sequential(
                 nn.Linear(input_size, projection_size), nn.ReLU()
@@ -157,6 +233,11 @@ default=None
             input_size = projection_size
         else:
             self.projection = None
+        if conv_layers:
+            self.conv = ConvFrontEnd(input_size, hidden_size, conv_layers)
+            input_size = hidden_size
+        else:
+            self.conv = None
 
         rnn_cls, cell_kwargs = CELLS[cell]
         if bidirectional:
@@ -186,6 +267,8 @@ default=None
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.output_size = hidden_size * (2 if bidirectional else 1)
 
+        if pooling == "attention":
+            self.attention = nn.Linear(self.output_size, 1)
         head = []
         size = self.output_size
         for width in head_hidden_sizes:
@@ -219,14 +302,19 @@ default=None
         """
         if self.embedding is not None:
             X = self.embedding(X)
+        elif self.scale_inputs:
+            X = (X - self.input_mean) / self.input_scale
         if self.projection is not None:
             X = self.projection(X)
-        n_steps = X.shape[1]
         lengths = lengths.to(device=X.device, dtype=torch.long)
         if equal_lengths is None:
-            equal_lengths = bool((lengths == n_steps).all())
+            equal_lengths = bool((lengths == X.shape[1]).all())
+        if self.conv is not None:
+            X, lengths = self.conv(X, lengths, equal_lengths)
         out = self._recurrent(X, lengths, equal_lengths)
+        return self._pool(out, lengths, equal_lengths)
 
+    def _pool(self, out, lengths, equal_lengths):
         if self.pooling == "last":
             if equal_lengths:
                 last = out[:, -1]
@@ -238,11 +326,16 @@ default=None
                 half = out.shape[-1] // 2
                 return torch.cat([last[:, :half], out[:, 0, half:]], dim=-1)
             return last
+        if self.pooling == "attention":
+            scores = self.attention(out).squeeze(-1)
+            if not equal_lengths:
+                mask = valid_mask(lengths, out.shape[1])
+                scores = scores.masked_fill(~mask, float("-inf"))
+            weights = torch.softmax(scores, dim=1).unsqueeze(-1)
+            return (weights * out).sum(1)
         if equal_lengths:
             return out.mean(1) if self.pooling == "mean" else out.amax(1)
-        mask = (
-            torch.arange(n_steps, device=out.device).unsqueeze(0) < lengths.unsqueeze(1)
-        ).unsqueeze(-1)
+        mask = valid_mask(lengths, out.shape[1]).unsqueeze(-1)
         if self.pooling == "mean":
             summed = out.masked_fill(~mask, 0.0).sum(1)
             return summed / lengths.unsqueeze(1).to(out.dtype)
