@@ -193,7 +193,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "head_hidden_sizes": ["array-like"],
         "projection_size": [None, Interval(Integral, 1, None, closed="left")],
         "conv_layers": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
-        "scale_inputs": ["boolean"],
+        "input_norm": [StrOptions({"global", "sequence"}), None],
         "token_ids": [StrOptions({"auto"}), "boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "pretrained_embeddings": [None, "array-like"],
@@ -233,7 +233,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
         conv_layers: int | str = "auto",
-        scale_inputs: bool = True,
+        input_norm: str | None = "sequence",
         token_ids: str | bool = "auto",
         embedding_dim: int = 64,
         pretrained_embeddings=None,
@@ -265,7 +265,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.head_hidden_sizes = head_hidden_sizes
         self.projection_size = projection_size
         self.conv_layers = conv_layers
-        self.scale_inputs = scale_inputs
+        self.input_norm = input_norm
         self.token_ids = token_ids
         self.embedding_dim = embedding_dim
         self.pretrained_embeddings = pretrained_embeddings
@@ -493,8 +493,8 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         params["n_features"] = self._n_step_features
         params["n_outputs"] = n_outputs
         params["conv_layers"] = self._n_conv_layers(lengths)
-        params["scale_inputs"] = bool(getattr(self, "scale_inputs", False)) and (
-            self._fitted_kind != "ids"
+        params["input_norm"] = (
+            None if self._fitted_kind == "ids" else getattr(self, "input_norm", None)
         )
         if self._fitted_kind == "ids":
             params["vocab_size"] = self.vocab_size_
@@ -787,7 +787,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 )
                 self.net_.initialize()
                 self._fitted_architecture = architecture
-                if module_params["scale_inputs"]:
+                if module_params["input_norm"] is not None:
                     self._set_input_scaling(X, lengths, train_idx)
             else:
                 # Training settings changed since the last fit apply now, as

@@ -45,7 +45,7 @@ _TOKEN_PARAMS = (
     "pretrained_embeddings",
     "freeze_embeddings",
     "conv_layers",
-    "scale_inputs",
+    "input_norm",
 )
 _RECURRENT_DOC = _ARCHITECTURE_DOC.partition("    token_ids :")[0]
 

@@ -21,6 +21,7 @@ __all__ = [
     "CELLS",
     "POOLINGS",
     "ConvFrontEnd",
+    "INPUT_NORMS",
     "InferenceGraph",
     "PinballLoss",
     "RecurrentNet",
@@ -33,6 +34,28 @@ CELLS = {
     "gru": (nn.GRU, {}),
 }
 POOLINGS = ("last", "mean", "max", "attention")
+INPUT_NORMS = (None, "global", "sequence")
+
+# Added to each sequence's standard deviation: a constant feature (std 0)
+# becomes zeros, and its log-scale feature log(1e-3), not -inf.
+_SEQUENCE_STD_FLOOR = 1e-3
+
+
+def _standardize_sequences(X, lengths):
+    """Standardize each feature within each sequence, over its valid steps.
+
+    Returns ``(batch, steps, 3 * features)``: the standardized features, then
+    each sequence's mean and log standard deviation of every feature, repeated
+    along time. Padding does not enter the statistics.
+    """
+    lengths = lengths.to(device=X.device, dtype=torch.long)
+    mask = valid_mask(lengths, X.shape[1]).unsqueeze(-1).to(X.dtype)
+    count = lengths.clamp_min(1).to(X.dtype).view(-1, 1, 1)
+    mean = (X * mask).sum(1, keepdim=True) / count
+    var = (((X - mean) * mask) ** 2).sum(1, keepdim=True) / count
+    std = torch.sqrt(var) + _SEQUENCE_STD_FLOOR
+    stats = torch.cat([mean, torch.log(std)], dim=-1).expand(-1, X.shape[1], -1)
+    return torch.cat([(X - mean) / std, stats], dim=-1)
 
 
 def valid_mask(lengths: torch.Tensor, n_steps: int) -> torch.Tensor:
@@ -168,10 +191,14 @@ default=None
         Number of strided convolution blocks (:class:`ConvFrontEnd`, with
         ``hidden_size`` channels) ahead of the recurrent stack; each halves
         the number of steps the recurrent layers read.
-    scale_inputs : bool, default=False
-        Whether numeric inputs are standardized by the buffers ``input_mean``
-        and ``input_scale`` (one value per feature; 0 and 1 until the owner
-        sets them) before anything else.
+    input_norm : {"global", "sequence"} or None, default=None
+        How numeric inputs are standardized before anything else. "global":
+        by the buffers ``input_mean`` and ``input_scale`` (one value per
+        feature; 0 and 1 until the owner sets them). "sequence": that, then
+        each feature of each sequence over its valid steps, with the
+        sequence's mean and log standard deviation of the feature added as
+        two more input features, so that level and scale still reach the
+        network. Ignored for token ids.
     """
 
     def __init__(
@@ -192,7 +219,7 @@ default=None
         pretrained_embeddings=None,
         freeze_embeddings: bool = False,
         conv_layers: int = 0,
-        scale_inputs: bool = False,
+        input_norm: str | None = None,
     ):
         super().__init__()
         if cell not in CELLS:
@@ -220,12 +247,18 @@ default=None
         else:
             self.embedding = None
             input_size = n_features
-        if scale_inputs and vocab_size is None:
+        if input_norm not in INPUT_NORMS:
+            raise ValueError(
+                f"input_norm must be one of {INPUT_NORMS}, got {input_norm!r}."
+            )
+        self.input_norm = input_norm if vocab_size is None else None
+        if self.input_norm is not None:
             self.register_buffer("input_mean", torch.zeros(n_features))
             self.register_buffer("input_scale", torch.ones(n_features))
-            self.scale_inputs = True
-        else:
-            self.scale_inputs = False
+        if self.input_norm == "sequence":
+            # Each feature standardized within its sequence, beside the
+            # sequence's mean and log standard deviation of that feature.
+            input_size = 3 * input_size
         if projection_size is not None:
             self.projection = nn.Sequential(
                 nn.Linear(input_size, projection_size), nn.ReLU()
@@ -302,8 +335,10 @@ default=None
         """
         if self.embedding is not None:
             X = self.embedding(X)
-        elif self.scale_inputs:
+        elif self.input_norm is not None:
             X = (X - self.input_mean) / self.input_scale
+            if self.input_norm == "sequence":
+                X = _standardize_sequences(X, lengths)
         if self.projection is not None:
             X = self.projection(X)
         lengths = lengths.to(device=X.device, dtype=torch.long)

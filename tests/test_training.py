@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Watching and steering training: verbose output, history, schedules, summary."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from conftest import CHEAP_PARAMS
+from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
@@ -277,3 +280,116 @@ def test_plot_history_returns_axes(early_stopping, sequences_3d, tmp_path):
     with pytest.raises(ValueError, match="no column 'nope'"):
         plot_history(clf, columns=["nope"])
     plt.close("all")
+
+
+def _plateau_problem():
+    """Labels read from the first of 60 steps: a long first plateau of the loss."""
+    rng = np.random.RandomState(0)
+    X = 0.3 * rng.normal(size=(64, 60, 1)).astype(np.float32)
+    y = rng.randint(0, 2, len(X))
+    X[:, 0, 0] = np.where(y == 1, 1.0, -1.0)
+    return X, y
+
+
+def test_rnn_classifier_default_stop_rule_trains_past_plateau():
+    """Check that the default stop rule does not stop on the first plateau.
+
+    A patience of 10 epochs of 2 batches (the former defaults) stops while the
+    training loss still sits near log(2); the default patience of at least 200
+    optimizer steps trains on until the network has found the first step.
+    """
+    X, y = _plateau_problem()
+    params = {
+        "hidden_size": 8,
+        "pooling": "last",
+        "conv_layers": 0,
+        "max_epochs": 500,
+        "random_state": 0,
+    }
+    short = RNNClassifier(
+        **params, n_iter_no_change=10, batch_size=32, lr_schedule=None
+    ).fit(X, y)
+    assert short.score(X, y) < 0.7
+    est = RNNClassifier(**params).fit(X, y)
+    assert est.n_iter_ < params["max_epochs"]
+    assert est.score(X, y) > 0.9
+    assert est.history_["train_loss"].min() < 0.5 * np.log(2)
+
+
+@pytest.mark.parametrize("n_samples, expected", [(20, 25), (64, 25), (800, 10)])
+def test_rnn_classifier_auto_patience_counts_steps(n_samples, expected):
+    """Check that n_iter_no_change='auto' waits 200 steps or 10 epochs."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 4, 1)).astype(np.float32)
+    y = np.arange(n_samples) % 2
+    est = RNNClassifier(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+    stopper = dict(est.net_.callbacks_)["early_stopping"]
+    assert stopper.patience == expected
+    # a tenth of the samples per batch, within [8, 32]
+    assert est.net_.batch_size == min(max(n_samples // 10, 8), 32)
+
+
+@pytest.mark.parametrize(
+    "n_samples, early_stopping, holds_out",
+    [(999, "auto", False), (1000, "auto", True), (999, True, True), (2000, False, False)],
+)
+def test_rnn_regressor_early_stopping_auto(n_samples, early_stopping, holds_out):
+    """Check that early_stopping='auto' holds out data from 1,000 samples on."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 3, 1)).astype(np.float32)
+    y = X[:, -1, 0]
+    est = RNNRegressor(
+        hidden_size=2, max_epochs=1, early_stopping=early_stopping, random_state=0
+    ).fit(X, y)
+    assert ("valid_loss" in est.history_) is holds_out
+
+
+def _noisy_regression(n=1200):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 5, 3)).astype(np.float32)
+    y = X[:, -1, 0] + 0.5 * X[:, -2, 1] + rng.normal(scale=1.0, size=n)
+    return X, y
+
+
+def test_rnn_regressor_stops_on_held_out_loss_and_restores_best():
+    """Check that a large noisy fit stops on held-out loss with the best weights.
+
+    Refitting with max_epochs set to the best epoch retraces the same path, so
+    its predictions are those of the restored weights.
+    """
+    X, y = _noisy_regression()
+    params = {"hidden_size": 16, "n_iter_no_change": 5, "random_state": 0}
+    est = RNNRegressor(**params).fit(X, y)
+    history = est.history_
+    assert "valid_loss" in history
+    assert est.n_iter_ < est.max_epochs
+    best = int(history["valid_loss"].to_numpy().argmin()) + 1
+    assert est.best_epoch_ == best < est.n_iter_
+    at_best = RNNRegressor(**params, max_epochs=best).fit(X, y)
+    np.testing.assert_allclose(est.predict(X[:50]), at_best.predict(X[:50]), atol=1e-6)
+
+
+def test_rnn_classifier_raising_max_epochs_never_shortens_training():
+    """Check that a larger max_epochs trains at least as many epochs."""
+    X, y = _plateau_problem()
+    params = {"hidden_size": 4, "conv_layers": 0, "random_state": 0}
+    epochs = [
+        RNNClassifier(**params, max_epochs=m).fit(X[:32, :20], y[:32]).n_iter_
+        for m in (5, 20, 60, 400)
+    ]
+    assert epochs == sorted(epochs)
+    assert epochs[:2] == [5, 20]
+    # The stop rule, not the cap, ended the longest fit.
+    assert epochs[-1] < 400
+
+
+def test_rnn_regressor_convergence_warning_only_when_cut_short():
+    """Check that the ConvergenceWarning is raised exactly when max_epochs cut."""
+    X, y = _noisy_regression(200)
+    with pytest.warns(ConvergenceWarning, match="max_epochs=2"):
+        RNNRegressor(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = RNNRegressor(hidden_size=4, n_iter_no_change=3, random_state=0)
+        est.fit(X, y)
+    assert est.n_iter_ < est.max_epochs
