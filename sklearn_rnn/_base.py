@@ -192,7 +192,10 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": ["array-like"],
         "projection_size": [None, Interval(Integral, 1, None, closed="left")],
-        "conv_layers": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "conv_layers": [
+            StrOptions({"auto"}),
+            Interval(Integral, 0, None, closed="left"),
+        ],
         "input_norm": [StrOptions({"global", "sequence"}), None],
         "token_ids": [StrOptions({"auto"}), "boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -202,7 +205,10 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions(set(LR_SCHEDULES)), None],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -840,11 +846,10 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ):
             warnings.warn(
                 f"{type(self).__name__} ran all max_epochs={self.max_epochs} "
-                f"epochs and its {stopper.monitor} was still improving by more "
-                f"than tol={self.tol} within the last {stopper.patience} epochs "
-                f"(n_iter_no_change={self.n_iter_no_change!r}); raise max_epochs "
-                "to train "
-                "longer.",
+                "epochs before its stopping rule was met (no improvement of "
+                f"its {stopper.monitor} by tol={self.tol} for {stopper.patience} "
+                f"epochs in a row; n_iter_no_change={self.n_iter_no_change!r}); "
+                "raise max_epochs to train longer.",
                 ConvergenceWarning,
             )
         # EarlyStopping's record: the epoch whose weights it restores. 0 when

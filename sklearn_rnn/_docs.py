@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Parameter documentation shared by the estimators' docstrings."""
 
-_ARCHITECTURE_DOC = """\
+_RECURRENT_DOC = """\
     cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="lstm"
         Recurrent cell: a simple RNN with tanh or ReLU, an LSTM or a GRU.
         The LSTM is the default because torch runs it through oneDNN's fused
@@ -20,12 +20,17 @@ _ARCHITECTURE_DOC = """\
 
     dropout : float, default=0.0
         Dropout rate between recurrent layers and before the head.
+"""
 
-    pooling : {"last", "mean", "max"}, default="last"
+_POOLING_DOC = """\
+    pooling : {"last", "mean", "max", "attention"}, default="{default}"
         How per-step outputs become one vector per sequence: the output at the
-        last valid step (both directions' final states when bidirectional), or
-        the mean or maximum over the valid steps.
+        last valid step (both directions' final states when bidirectional),
+        the mean or maximum over the valid steps, or their mean weighted by a
+        learned score of each step (softmax over the valid steps).{why}
+"""
 
+_HEAD_DOC = """\
     head_hidden_sizes : tuple of int, default=()
         Hidden layers of a ReLU MLP between the pooled vector and the output
         layer. Empty means a single linear output layer.
@@ -33,7 +38,28 @@ _ARCHITECTURE_DOC = """\
     projection_size : int or None, default=None
         If set, a linear layer with ReLU maps each time step's features to this
         size before the recurrent stack.
+"""
 
+_FRONT_END_DOC = """\
+    conv_layers : int or "auto", default="auto"
+        Number of convolution blocks ahead of the recurrent layers: each is a
+        1-D convolution (kernel 5, stride 2, ``hidden_size`` channels) and a
+        ReLU, and halves the number of steps the recurrent layers read.
+        Padding stays out of every valid step. "auto" adds blocks until the
+        median training sequence is at most 64 steps long (none for shorter
+        sequences), so long series train in seconds rather than minutes.
+
+    input_norm : {"sequence", "global"} or None, default="sequence"
+        Standardization of numeric inputs inside the network (so it travels
+        with saving and ONNX export). "global": each feature by its mean and
+        standard deviation over the valid training steps. "sequence": that,
+        then each feature of each sequence over its own valid steps, with
+        that sequence's mean and log standard deviation of the feature given
+        to the network as two more features, so level and scale are not
+        lost. None leaves inputs as they are. Token ids are never scaled.
+"""
+
+_TOKEN_DOC = """\
     token_ids : "auto" or bool, default="auto"
         Whether ``X`` holds integer token ids (for instance from
         :class:`~sklearn_rnn.TextTokenizer`) that go through an embedding
@@ -58,7 +84,7 @@ _ARCHITECTURE_DOC = """\
         start may change it (train vectors first frozen, say).
 """
 
-_TRAINING_DOC = """\
+_OPTIMIZER_DOC = """\
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
 default="adam"
         Optimizer, by name or as a ``torch.optim.Optimizer`` subclass.
@@ -69,14 +95,49 @@ default="adam"
     weight_decay : float, default=0.0
         Weight decay (L2 penalty) passed to the optimizer.
 
-    lr_schedule : {"plateau", "cosine", "onecycle"} or None, default=None
+    lr_schedule : {"plateau", "cosine", "onecycle"} or None, \
+default={schedule}
         Learning-rate schedule, through skorch's ``LRScheduler``: "plateau"
         halves the rate when the monitored loss has not improved by ``tol``
-        for more than ``max(1, n_iter_no_change // 2)`` epochs; "cosine"
-        anneals it to zero over ``max_epochs``; "onecycle" warms up to ``lr``
-        then anneals, stepping every batch. None keeps ``lr`` constant. Each
-        call to ``fit`` runs a whole schedule, with ``warm_start`` too.
+        for more than half the stopping patience (see ``n_iter_no_change``);
+        "cosine" anneals it to zero over ``max_epochs``; "onecycle" warms up
+        to ``lr`` then anneals, stepping every batch. None keeps ``lr``
+        constant. Each call to ``fit`` runs a whole schedule, with
+        ``warm_start`` too.
+"""
 
+_BUDGET_DOC = """\
+    batch_size : int or "auto", default="auto"
+        Samples per mini-batch, for training and prediction. "auto" takes a
+        tenth of the training samples, at least 8 and at most 32, so that
+        small data sets still take several optimizer steps per epoch.
+
+    max_epochs : int, default=200
+        Maximum number of passes over the training data. Reaching it before
+        the stopping rule (``n_iter_no_change``, ``tol``) is met raises a
+        ``ConvergenceWarning``, except with the cosine and one-cycle
+        schedules. Raising it never shortens training.
+
+    early_stopping : bool or "auto", default="auto"
+        Whether to hold out ``validation_fraction`` of the training data, stop
+        when the validation loss stops improving and restore the best weights.
+        When False, training stops once the training loss stops improving.
+        "auto" holds out data from 1,000 training samples on.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when early stopping is on.
+
+    n_iter_no_change : int or "auto", default="auto"
+        Epochs without an improvement of at least ``tol`` before stopping.
+        "auto" waits 10 epochs, and more when epochs are short: as many as
+        make 200 optimizer steps, so that a small data set (a few batches per
+        epoch) is not stopped on the first plateau of its loss.
+
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an improvement.
+"""
+
+_FIXED_BUDGET_DOC = """\
     batch_size : int, default=32
         Samples per mini-batch, for training and prediction.
 
@@ -100,6 +161,9 @@ default="adam"
     tol : float, default=1e-4
         Smallest decrease of the monitored loss that counts as an improvement.
 
+"""
+
+_RUNTIME_DOC = """\
     clip_grad_norm : float or None, default=1.0
         Maximum norm of the gradients, clipped before each step to guard
         against exploding gradients. None turns clipping off.
@@ -143,6 +207,47 @@ default="adam"
         When True, ``fit`` continues training the current weights instead of
         starting from new ones.
 """
+
+_SEQUENCE_POOLING_WHY = """
+        Max pooling is the default: over long sequences it learned where the
+        last step stayed near chance (see "How well the defaults learn" in
+        the README)."""
+
+# The sequence estimators (classifier, regressor).
+_ARCHITECTURE_DOC = (
+    _RECURRENT_DOC
+    + "\n"
+    + _POOLING_DOC.replace("{default}", "max").replace("{why}", _SEQUENCE_POOLING_WHY)
+    + "\n"
+    + _HEAD_DOC
+    + "\n"
+    + _FRONT_END_DOC
+    + "\n"
+    + _TOKEN_DOC
+)
+_TRAINING_DOC = (
+    _OPTIMIZER_DOC.replace("{schedule}", '"plateau"')
+    + "\n"
+    + _BUDGET_DOC
+    + "\n"
+    + _RUNTIME_DOC
+)
+
+# The forecaster: no token ids or front-end, fixed training settings.
+_FORECASTER_ARCHITECTURE_DOC = (
+    _RECURRENT_DOC
+    + "\n"
+    + _POOLING_DOC.replace("{default}", "last").replace("{why}", "")
+    + "\n"
+    + _HEAD_DOC
+)
+_FORECASTER_TRAINING_DOC = (
+    _OPTIMIZER_DOC.replace("{schedule}", "None")
+    + "\n"
+    + _FIXED_BUDGET_DOC
+    + "\n"
+    + _RUNTIME_DOC
+)
 
 _ATTRIBUTES_DOC = """\
     n_features_in_ : int

@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 
 from ._base import _BaseRNN
 from ._compat import Interval, StrOptions, _fit_context, validate_data
-from ._docs import _ARCHITECTURE_DOC, _TRAINING_DOC
+from ._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .data import split_nan_padding
 from .modules import PinballLoss
 
@@ -47,7 +47,6 @@ _TOKEN_PARAMS = (
     "conv_layers",
     "input_norm",
 )
-_RECURRENT_DOC = _ARCHITECTURE_DOC.partition("    token_ids :")[0]
 
 
 def _equals(column: np.ndarray, y: np.ndarray) -> bool:
@@ -191,8 +190,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         with the pinball loss beside the point forecast, for
         :meth:`predict_quantiles` and :meth:`predict_interval`.
 
-{_RECURRENT_DOC}
-{_TRAINING_DOC}
+{_FORECASTER_ARCHITECTURE_DOC}
+{_FORECASTER_TRAINING_DOC}
     Attributes
     ----------
     n_features_in_ : int

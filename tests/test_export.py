@@ -33,7 +33,7 @@ def _session(est, tmp_path):
 
 @pytest.mark.parametrize("cell", ["rnn", "rnn_relu", "lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 def test_to_onnx_classifier_matches_predict_proba(
     cell, bidirectional, pooling, tmp_path
 ):
@@ -46,6 +46,26 @@ def test_to_onnx_classifier_matches_predict_proba(
     session = _session(clf, tmp_path)
     for n, max_len, seed in [(1, 5, 1), (7, 3, 2), (33, 40, 3)]:
         X_new = _ragged(n, 3, max_len, seed)
+        inputs, rows = onnx_inputs(clf, X_new)
+        proba = session.run(None, inputs)[0]
+        assert_allclose(proba, clf.predict_proba(X_new)[rows], atol=1e-5)
+
+
+@pytest.mark.parametrize("input_norm", [None, "global", "sequence"])
+@pytest.mark.parametrize("conv_layers", [0, 2])
+@pytest.mark.parametrize("pooling", ["last", "attention"])
+def test_to_onnx_front_end_matches_predict_proba(
+    pooling, conv_layers, input_norm, tmp_path
+):
+    """Check that convolutions and input scaling export with the same outputs."""
+    X = [5.0 * x + 3.0 for x in _ragged(60, 3, 20, seed=0)]
+    y = np.array([int(x[:, 0].mean() > 3) for x in X])
+    clf = RNNClassifier(
+        **FAST, pooling=pooling, conv_layers=conv_layers, input_norm=input_norm
+    ).fit(X, y)
+    session = _session(clf, tmp_path)
+    for n, max_len, seed in [(1, 5, 1), (7, 3, 2), (33, 40, 3)]:
+        X_new = [5.0 * x + 3.0 for x in _ragged(n, 3, max_len, seed)]
         inputs, rows = onnx_inputs(clf, X_new)
         proba = session.run(None, inputs)[0]
         assert_allclose(proba, clf.predict_proba(X_new)[rows], atol=1e-5)

@@ -4,7 +4,14 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_rnn.modules import CELLS, POOLINGS, RecurrentNet, reverse_within_lengths
+from sklearn_rnn.modules import (
+    CELLS,
+    INPUT_NORMS,
+    POOLINGS,
+    ConvFrontEnd,
+    RecurrentNet,
+    reverse_within_lengths,
+)
 
 CELL_NAMES = sorted(CELLS)
 
@@ -313,6 +320,7 @@ def test_recurrent_net_no_dropout_is_deterministic_in_train_mode(bidirectional):
         ({"cell": "LSTM"}, "cell must be one of"),
         ({"pooling": "sum"}, "pooling must be one of"),
         ({"pooling": None}, "pooling must be one of"),
+        ({"input_norm": "batch"}, "input_norm must be one of"),
     ],
 )
 def test_recurrent_net_invalid_params(params, match):
@@ -342,3 +350,95 @@ def test_recurrent_net_gradients_flow(cell, bidirectional, pooling):
         assert param.grad is not None, name
         assert torch.isfinite(param.grad).all(), name
         assert param.grad.abs().sum() > 0, name
+
+
+def _set_input_stats(net, n_features, seed=0):
+    """Give the input standardization buffers arbitrary, non-trivial values."""
+    if getattr(net, "input_norm", None) is None:
+        return
+    rng = np.random.RandomState(seed)
+    with torch.no_grad():
+        net.input_mean.copy_(torch.from_numpy(rng.normal(size=n_features)))
+        net.input_scale.copy_(torch.from_numpy(rng.uniform(0.5, 2, n_features)))
+
+
+@pytest.mark.parametrize("padding", ["zeros", "garbage"])
+@pytest.mark.parametrize("input_norm", INPUT_NORMS)
+@pytest.mark.parametrize("conv_layers", [0, 1, 3])
+@pytest.mark.parametrize("pooling", POOLINGS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_recurrent_net_front_end_padding_invariance(
+    bidirectional, pooling, conv_layers, input_norm, padding
+):
+    """Check that convolutions and input scaling keep padding out of outputs."""
+    net = _make_net(
+        bidirectional=bidirectional,
+        pooling=pooling,
+        conv_layers=conv_layers,
+        input_norm=input_norm,
+    )
+    _set_input_stats(net, 3)
+    lengths = [3, 17, 1, 9, 8]
+    X, lengths_t = _ragged_batch(lengths, 3, padding, n_extra=5)
+    with torch.no_grad():
+        batched = net(X, lengths_t)
+        for i, length in enumerate(lengths):
+            alone = net(X[i : i + 1, :length], torch.tensor([length]))
+            torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("n_layers", [1, 2, 4])
+def test_conv_front_end_halves_lengths(n_layers):
+    """Check that each convolution block halves lengths, rounding up."""
+    front = ConvFrontEnd(2, 6, n_layers)
+    lengths = torch.tensor([1, 2, 5, 16, 33])
+    X = torch.randn(5, 33, 2)
+    out, new_lengths = front(X, lengths, equal_lengths=False)
+    expected = lengths.clone()
+    for _ in range(n_layers):
+        expected = (expected + 1) // 2
+    assert torch.equal(new_lengths, expected)
+    assert out.shape == (5, int(expected.max()), 6)
+
+
+def test_recurrent_net_sequence_norm_is_scale_free():
+    """Check that input_norm='sequence' keeps a sequence's level and scale.
+
+    The standardized shape is the same for a sequence and its shifted, scaled
+    copy, but the two extra features (mean and log scale) tell them apart.
+    """
+    net = _make_net(input_norm="sequence", pooling="mean")
+    X = torch.randn(1, 12, 3)
+    lengths = torch.tensor([12])
+    with torch.no_grad():
+        shifted = net(5 * X + 2, lengths)
+        assert not torch.allclose(net(X, lengths), shifted)
+        assert net.rnn.input_size == 9
+
+
+def test_recurrent_net_sequence_norm_constant_feature_is_finite():
+    """Check that a constant feature standardizes to finite values."""
+    net = _make_net(input_norm="sequence", conv_layers=1)
+    X = torch.ones(2, 6, 3)
+    out = net(X, torch.tensor([6, 2]))
+    assert torch.isfinite(out).all()
+
+
+def test_recurrent_net_attention_weights_only_valid_steps():
+    """Check that attention pooling is a convex mix of the valid steps' outputs."""
+    net = _make_net(pooling="attention")
+    X, lengths = _ragged_batch([4, 7], 3, "garbage")
+    with torch.no_grad():
+        out = net._recurrent(X, lengths, False)
+        pooled = net.encode(X, lengths)
+    for i, length in enumerate(lengths.tolist()):
+        valid = out[i, :length]
+        assert torch.all(pooled[i] <= valid.max(0).values + 1e-6)
+        assert torch.all(pooled[i] >= valid.min(0).values - 1e-6)
+
+
+def test_recurrent_net_input_norm_ignored_for_token_ids():
+    """Check that token ids are embedded, never standardized."""
+    net = RecurrentNet(vocab_size=10, n_outputs=2, input_norm="sequence")
+    assert net.input_norm is None
+    assert not hasattr(net, "input_mean")

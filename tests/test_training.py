@@ -331,7 +331,12 @@ def test_rnn_classifier_auto_patience_counts_steps(n_samples, expected):
 
 @pytest.mark.parametrize(
     "n_samples, early_stopping, holds_out",
-    [(999, "auto", False), (1000, "auto", True), (999, True, True), (2000, False, False)],
+    [
+        (999, "auto", False),
+        (1000, "auto", True),
+        (999, True, True),
+        (2000, False, False),
+    ],
 )
 def test_rnn_regressor_early_stopping_auto(n_samples, early_stopping, holds_out):
     """Check that early_stopping='auto' holds out data from 1,000 samples on."""
