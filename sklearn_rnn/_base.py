@@ -179,8 +179,10 @@ def _same_architecture(fitted: dict, new: dict) -> bool:
 class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Parameters, input handling, training and inference shared by estimators.
 
-    Subclasses define ``_criterion``, ``_prepare_targets`` and the public
-    prediction methods.
+    Subclasses define ``_criterion`` (the loss class, given whether data is
+    held out), ``_valid_score``, ``fit`` (validating targets, then calling
+    ``_fit_net``), the public prediction methods and, optionally,
+    ``_after_training`` (run on the held-out samples after training).
     """
 
     _parameter_constraints: dict = {
@@ -715,10 +717,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         device: torch.device,
         callbacks: list,
         batch_size: int | None = None,
+        holds_out: bool = False,
     ) -> NeuralNet:
         return _SequenceNet(
             module=RecurrentNet,
-            criterion=self._criterion(),
+            criterion=self._criterion(holds_out),
             criterion__reduction="none",
             optimizer=self._optimizer_class(),
             lr=self.lr,
@@ -752,7 +755,8 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         train_idx = np.arange(len(lengths))
         valid_ds = None
-        if valid_idx is not None or self._uses_early_stopping(len(lengths)):
+        holds_out = valid_idx is not None or self._uses_early_stopping(len(lengths))
+        if holds_out:
             if valid_idx is None:
                 train_idx, valid_idx = train_test_split(
                     train_idx,
@@ -789,7 +793,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
             if not warm:
                 self.net_ = self._build_net(
-                    module_params, device, callbacks, batch_size
+                    module_params, device, callbacks, batch_size, holds_out
                 )
                 self.net_.initialize()
                 self._fitted_architecture = architecture
@@ -817,6 +821,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                     verbose=self.verbose,
                 )
                 self.net_.clip_grad_norm = self.clip_grad_norm
+                # The loss may depend on whether data is held out this time.
+                self.net_.criterion = self._criterion(holds_out)
+                self.net_.initialize_criterion()
                 self.net_.callbacks = callbacks
                 self.net_.initialize_callbacks()
                 was_frozen = self._freeze_embeddings(architecture)
@@ -856,7 +863,18 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         # no epoch of this call improved (the last weights stay).
         best = getattr(dict(net.callbacks_)["early_stopping"], "best_epoch_", 0)
         self.best_epoch_ = int(best) if best else self.n_iter_
+        if valid_ds is not None:
+            with torch_threads(self.n_threads):
+                self._after_training(
+                    X[valid_idx],
+                    lengths[valid_idx],
+                    y[valid_idx],
+                    sample_weight[valid_idx],
+                )
         return self
+
+    def _after_training(self, X, lengths, y, sample_weight) -> None:
+        """A hook run on the held-out samples once training is over."""
 
     def _set_input_scaling(self, X, lengths, train_idx) -> None:
         """Set the network's input standardization from the training steps.

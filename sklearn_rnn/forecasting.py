@@ -668,7 +668,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
 
     # -- fit ---------------------------------------------------------------
 
-    def _criterion(self):
+    def _criterion(self, holds_out: bool = False):
         if self.quantiles_ is None:
             return torch.nn.MSELoss
         return partial(

@@ -54,7 +54,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
     """
 
     @staticmethod
-    def _criterion():
+    def _criterion(holds_out: bool = False):
         return torch.nn.MSELoss
 
     @staticmethod

@@ -218,3 +218,17 @@ def test_rnn_classifier_warm_start_same_classes(sequences_3d):
     clf.fit(X[order], y[order])
     assert clf.n_iter_ == 2 * FAST_PARAMS["max_epochs"]
     assert_array_equal(clf.classes_, [0, 1])
+
+
+def test_rnn_classifier_label_smoothing_bounds_confidence(sequences_3d):
+    """Check that label smoothing keeps fitted probabilities away from 0 and 1."""
+    X, y = sequences_3d
+    params = {"hidden_size": 16, "max_epochs": 150, "lr": 0.02, "random_state": 0}
+    sharp = RNNClassifier(**params, label_smoothing=0.0).fit(X, y)
+    smooth = RNNClassifier(**params, label_smoothing=0.2).fit(X, y)
+    assert sharp.net_.criterion_.label_smoothing == 0.0
+    assert smooth.net_.criterion_.label_smoothing == 0.2
+    # With smoothing 0.2 over 2 classes the loss is lowest at p = 0.9.
+    assert smooth.predict_proba(X).max() < 0.95
+    assert sharp.predict_proba(X).max() > 0.99
+    assert smooth.score(X, y) > 0.9
