@@ -52,6 +52,7 @@ from .data import (
     pad_sequences,
 )
 from .modules import CELLS, POOLINGS, RecurrentNet
+from .scaling import _moments, _scale_from_var
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -165,12 +166,17 @@ def _ragged_ids(X) -> np.ndarray:
     return ids[:, :, 0]
 
 
+# Entries of ``_fitted_architecture`` that are settings of the training net
+# rather than arguments of the module: each fit sets them anew.
+_NET_SETTINGS = ("batch_size", "holds_out")
+
+
 def _same_architecture(fitted: dict, new: dict) -> bool:
     """Whether a warm start may train on from the network built for ``fitted``.
 
     Freezing the embedding is a training setting: a warm start may change it.
     """
-    training = ("freeze_embeddings",)
+    training = ("freeze_embeddings", *_NET_SETTINGS)
     return {k: v for k, v in fitted.items() if k not in training} == {
         k: v for k, v in new.items() if k not in training
     }
@@ -712,13 +718,20 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         net.optimizer_.load_state_dict(state)
 
     def _build_net(
-        self,
-        module_params: dict,
-        device: torch.device,
-        callbacks: list,
-        batch_size: int | None = None,
-        holds_out: bool = False,
+        self, architecture: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
+        """The skorch net for ``architecture`` (module arguments and settings).
+
+        The batch size and whether data is held out are those of the fit
+        that built the network (files saved by version 0.1 have neither).
+        """
+        module_params = {
+            k: v for k, v in architecture.items() if k not in _NET_SETTINGS
+        }
+        batch_size = architecture.get("batch_size")
+        if batch_size is None:
+            batch_size = self.batch_size if self.batch_size != "auto" else 32
+        holds_out = architecture.get("holds_out", False)
         return _SequenceNet(
             module=RecurrentNet,
             criterion=self._criterion(holds_out),
@@ -726,7 +739,7 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             optimizer=self._optimizer_class(),
             lr=self.lr,
             max_epochs=self.max_epochs,
-            batch_size=self._batch_size(0) if batch_size is None else batch_size,
+            batch_size=batch_size,
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
             iterator_valid=BatchIterator,
@@ -776,7 +789,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         epochs_before = len(self.net_.history) if warm else 0
         # The architecture, without the (large) initial embedding vectors.
         architecture = {
-            k: v for k, v in module_params.items() if k != "pretrained_embeddings"
+            **{k: v for k, v in module_params.items() if k != "pretrained_embeddings"},
+            "batch_size": batch_size,
+            "holds_out": holds_out,
         }
         if warm and not _same_architecture(self._fitted_architecture, architecture):
             raise ValueError(
@@ -793,12 +808,12 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
             if not warm:
                 self.net_ = self._build_net(
-                    module_params, device, callbacks, batch_size, holds_out
+                    {**module_params, **architecture}, device, callbacks
                 )
                 self.net_.initialize()
                 self._fitted_architecture = architecture
                 if module_params["input_norm"] is not None:
-                    self._set_input_scaling(X, lengths, train_idx)
+                    self._set_input_scaling(X, lengths, sample_weight, train_idx)
             else:
                 # Training settings changed since the last fit apply now, as
                 # in scikit-learn's warm starts; the weights carry over.
@@ -824,6 +839,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 # The loss may depend on whether data is held out this time.
                 self.net_.criterion = self._criterion(holds_out)
                 self.net_.initialize_criterion()
+                self._fitted_architecture = {
+                    **self._fitted_architecture,
+                    "batch_size": batch_size,
+                    "holds_out": holds_out,
+                }
                 self.net_.callbacks = callbacks
                 self.net_.initialize_callbacks()
                 was_frozen = self._freeze_embeddings(architecture)
@@ -876,19 +896,19 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _after_training(self, X, lengths, y, sample_weight) -> None:
         """A hook run on the held-out samples once training is over."""
 
-    def _set_input_scaling(self, X, lengths, train_idx) -> None:
+    def _set_input_scaling(self, X, lengths, sample_weight, train_idx) -> None:
         """Set the network's input standardization from the training steps.
 
-        Mean and standard deviation of each feature over the valid steps of
-        the training sequences (padding left out), computed in float64.
+        The (weighted) mean and standard deviation of each feature over the
+        valid steps of the training sequences, padding left out, as
+        :class:`~sklearn_rnn.SequenceScaler` computes them.
         """
         X, lengths = X[train_idx], lengths[train_idx]
         valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
-        steps = X[valid].astype(np.float64)
-        mean = steps.mean(axis=0) if len(steps) else np.zeros(X.shape[2])
-        std = steps.std(axis=0) if len(steps) else np.ones(X.shape[2])
-        # Constant features keep a scale of 1; float32 must hold the result.
-        std = np.where(np.isfinite(std) & (std > 1e-12), std, 1.0)
+        weight = sample_weight[train_idx]
+        weights = None if np.all(weight == weight[0]) else np.repeat(weight, lengths)
+        mean, var, total = _moments(X[valid], weights)
+        std = _scale_from_var(var, mean, total)
         module = self.net_.module_
         with torch.no_grad():
             module.input_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))

@@ -289,6 +289,13 @@ _INPUT_NOTES = """\
     sequence (not a feature vector); or variable-length data, either a list of
     ``(n_timesteps_i, n_features)`` arrays or a 3-D array padded with trailing
     all-NaN time steps. NaN anywhere else is an error. Sequence length may
-    differ between ``fit`` and ``predict``. Scale the features (for instance
-    with ``StandardScaler`` on 2-D input) for best results.
+    differ between ``fit`` and ``predict``. Numeric features need no scaling
+    beforehand: the network standardizes them itself (``input_norm``).
+
+    Long sequences go through strided convolutions before the recurrent
+    layers (``conv_layers="auto"``: none up to 64 steps). Small data sets
+    train without held-out data, with a patience of at least 200 optimizer
+    steps and label smoothing; from 1,000 samples on, 10% is held out to stop
+    on the validation loss, restore the best weights and calibrate the
+    classifier's probabilities.
 """

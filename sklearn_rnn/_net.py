@@ -52,6 +52,20 @@ class _SequenceNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.clip_grad_norm = clip_grad_norm
 
+    def initialize(self):
+        super().initialize()
+        # A learning-rate scheduler among the callbacks holds the optimizer
+        # (and its state tensors): pickled apart from it, a net trained on
+        # CUDA would not unpickle on a CPU. skorch maps the attributes named
+        # here (prefixes: the callbacks given and initialized) to the
+        # available device together, references kept.
+        if "callbacks" not in self.cuda_dependent_attributes_:
+            self.cuda_dependent_attributes_ = [
+                *self.cuda_dependent_attributes_,
+                "callbacks",
+            ]
+        return self
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
         loss = self.criterion_(y_pred, target)

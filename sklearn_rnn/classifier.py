@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -46,15 +47,15 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         Share of each training target spread evenly over all classes in the
         cross-entropy loss (``torch.nn.CrossEntropyLoss(label_smoothing=)``).
         It keeps a network that fits its training data perfectly from
-        pushing its probabilities to 0 and 1. "auto" is 0.1 when no data is
-        held out (early stopping off) and 0 otherwise, where
-        ``temperature_scaling`` calibrates instead.
+        pushing its probabilities to 0 and 1. "auto" is 0 when
+        ``temperature_scaling`` calibrates on held-out data (early stopping
+        on), else 0.1.
 
     temperature_scaling : bool, default=True
-        With early stopping, divide the output layer by the temperature that
-        minimizes the log loss on the held-out samples once training is over
-        (Guo et al., 2017), so that ``predict_proba`` is calibrated. The
-        predicted classes do not change.
+        With early stopping, divide the output layer by the temperature
+        (at least 1) that minimizes the log loss on the held-out samples once
+        training is over (Guo et al., 2017), so that ``predict_proba`` is not
+        over-confident. The predicted classes do not change.
 
     Attributes
     ----------
@@ -169,7 +170,8 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     def _criterion(self, holds_out: bool = False):
         smoothing = self.label_smoothing
         if smoothing == "auto":
-            smoothing = 0.0 if holds_out else _AUTO_LABEL_SMOOTHING
+            calibrated = holds_out and self.temperature_scaling
+            smoothing = 0.0 if calibrated else _AUTO_LABEL_SMOOTHING
         if not smoothing:
             return torch.nn.CrossEntropyLoss
         return partial(torch.nn.CrossEntropyLoss, label_smoothing=float(smoothing))
@@ -185,14 +187,16 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         if not self.temperature_scaling:
             return
         logits = self._run(X, lengths).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
+        rows = np.arange(len(y))
 
         def log_loss(log_t):
-            z = logits / np.exp(log_t)
-            log_proba = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-            return -np.average(log_proba[np.arange(len(y)), y], weights=sample_weight)
+            log_proba = log_softmax(logits / np.exp(log_t), axis=1)
+            return -np.average(log_proba[rows, y], weights=sample_weight)
 
-        result = minimize_scalar(log_loss, bounds=(-4.0, 4.0), method="bounded")
+        # Only softening (T >= 1): a held-out set that the network separates
+        # perfectly would otherwise drive T towards 0 and every probability
+        # to 0 or 1.
+        result = minimize_scalar(log_loss, bounds=(0.0, 4.0), method="bounded")
         temperature = float(np.exp(result.x))
         output = self.net_.module_.head[-1]
         with torch.no_grad():
@@ -292,9 +296,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class in the order of ``classes_``.
         """
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return log_softmax(self._forward(X).astype(np.float64), axis=1)
 
     def predict(self, X) -> np.ndarray:
         """Return the most probable class of each sequence in ``X``.

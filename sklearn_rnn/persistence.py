@@ -686,6 +686,7 @@ class _Reader:
                 raise ValueError(f"{label} has an invalid attribute name {attr!r}.")
             setattr(est, attr, self.decode(value, f"{label}.{attr}", depth))
         if net is not None:
+            _upgrade_v01_network(est, params)
             _restore_net(est, _typed(net, dict, label), self, label)
         if state:
             _check_fitted_state(est, label)
@@ -1207,6 +1208,31 @@ def _check_forecaster(est, label: str) -> None:
         require(type(value) is int and value >= 1, f"{name}_ must be a positive int")
 
 
+# Parameters added after version 0.1, with the value that describes a
+# network fitted by 0.1 (which had no such option).
+_V01_NETWORK = {"conv_layers": 0, "input_norm": None}
+_V01_CLASSIFIER = {"label_smoothing": 0.0, "temperature_scaling": False}
+
+
+def _upgrade_v01_network(est, params: dict) -> None:
+    """Describe a network saved by version 0.1 in today's terms.
+
+    Its architecture has no front-end or input scaling, and its parameters
+    no value for them: the new defaults would not describe the network
+    (nor let a warm start continue it).
+    """
+    architecture = getattr(est, "_fitted_architecture", None)
+    if type(architecture) is not dict or "conv_layers" in architecture:
+        return
+    est._fitted_architecture = {**architecture, **_V01_NETWORK}
+    added = dict(_V01_NETWORK)
+    if isinstance(est, RNNClassifier):
+        added.update(_V01_CLASSIFIER)
+    for name, value in added.items():
+        if name not in params and name in est._get_param_names():
+            setattr(est, name, value)
+
+
 def _restore_net(est, net_data: dict, reader: _Reader, label: str) -> None:
     """Rebuild ``est.net_`` from the saved architecture, weights and history."""
     from skorch.history import History
@@ -1224,6 +1250,7 @@ def _restore_net(est, net_data: dict, reader: _Reader, label: str) -> None:
     weights = _typed(net_data.get("module"), dict, f"{label}.net_.module_")
     loops = [
         architecture.get("num_layers"),
+        architecture.get("conv_layers", 0),
         len(architecture.get("head_hidden_sizes", ())),
     ]
     if not all(type(n) is int and n <= len(weights) for n in loops):

@@ -286,7 +286,10 @@ def test_estimator_warm_start_continues_training(Estimator, sequences_3d):
     """Check that warm_start=True trains on from the previous weights."""
     X, _ = sequences_3d
     y = _target(Estimator, X)
-    params = {**CHEAP_PARAMS, "max_epochs": 10}
+    # Standardizing each sequence makes this tiny problem's loss jumpy from
+    # one epoch to the next; the global scaling keeps the comparison below
+    # about warm starting.
+    params = {**CHEAP_PARAMS, "max_epochs": 10, "input_norm": "global"}
     est = Estimator(**params, warm_start=True).fit(X, y)
     assert est.n_iter_ == 10
     net = est.net_

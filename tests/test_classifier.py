@@ -6,7 +6,7 @@ import pytest
 import torch
 from conftest import CHEAP_PARAMS
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.metrics import accuracy_score, recall_score
+from sklearn.metrics import accuracy_score, log_loss, recall_score
 
 from sklearn_rnn import RNNClassifier
 
@@ -232,3 +232,49 @@ def test_rnn_classifier_label_smoothing_bounds_confidence(sequences_3d):
     assert smooth.predict_proba(X).max() < 0.95
     assert sharp.predict_proba(X).max() > 0.99
     assert smooth.score(X, y) > 0.9
+
+
+def _noisy_labels(n, seed):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 6, 2)).astype(np.float32)
+    y = (X[:, :, 0].sum(axis=1) + rng.normal(scale=1.5, size=n) > 0).astype(int)
+    return X, y
+
+
+def test_rnn_classifier_temperature_scaling_softens_without_changing_labels():
+    """Check that temperature scaling lowers held-out log loss, same labels."""
+    X, y = _noisy_labels(1200, 0)
+    X_test, y_test = _noisy_labels(1000, 1)
+    params = {
+        "hidden_size": 16,
+        "early_stopping": True,
+        "n_iter_no_change": 30,
+        "label_smoothing": 0.0,
+        "random_state": 0,
+    }
+    raw = RNNClassifier(**params, temperature_scaling=False).fit(X, y)
+    scaled = RNNClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(raw.predict(X_test), scaled.predict(X_test))
+    # Softening only: the scaled probabilities are never more extreme.
+    assert scaled.predict_proba(X_test).max() <= raw.predict_proba(X_test).max()
+    assert log_loss(y_test, scaled.predict_proba(X_test)) < log_loss(
+        y_test, raw.predict_proba(X_test)
+    )
+
+
+def test_rnn_classifier_label_smoothing_auto():
+    """Check that 'auto' smooths labels unless held-out data calibrates."""
+    X, y = _noisy_labels(1000, 0)
+    fit = {"hidden_size": 2, "max_epochs": 1, "random_state": 0}
+    cases = [
+        ({}, 0.0),
+        ({"temperature_scaling": False}, 0.1),
+        ({"early_stopping": False}, 0.1),
+    ]
+    for params, expected in cases:
+        est = RNNClassifier(**fit, **params).fit(X, y)
+        assert est.net_.criterion_.label_smoothing == expected
+    # A warm start on less data (nothing held out) switches the loss.
+    est = RNNClassifier(**fit, warm_start=True).fit(X, y)
+    est.fit(X[:200], y[:200])
+    assert est.net_.criterion_.label_smoothing == 0.1

@@ -424,10 +424,21 @@ def test_sequence_forecaster_pickle_round_trip():
 
 
 def test_sequence_forecaster_has_base_parameters():
-    """Check that every base parameter but the token-id ones is a parameter."""
+    """Check that every base parameter but the sequence-input ones is one.
+
+    Token ids, the convolutional front-end and input standardization are for
+    sequences; the forecaster cuts and scales its own windows.
+    """
     base = set(inspect.signature(_BaseRNN.__init__).parameters) - {"self"}
-    token = {"token_ids", "embedding_dim", "pretrained_embeddings", "freeze_embeddings"}
-    assert base - token <= set(SequenceForecaster().get_params())
+    sequence_only = {
+        "token_ids",
+        "embedding_dim",
+        "pretrained_embeddings",
+        "freeze_embeddings",
+        "conv_layers",
+        "input_norm",
+    }
+    assert base - sequence_only <= set(SequenceForecaster().get_params())
 
 
 # -- errors -----------------------------------------------------------------
@@ -663,3 +674,25 @@ def test_sequence_forecaster_overflowing_inputs_raise():
     history[-1] = 1e300
     with pytest.raises(ValueError, match="scaled inputs overflow float32"):
         fc.forecast(2, history=history)
+
+
+def test_sequence_forecaster_keeps_its_training_defaults():
+    """Check that the forecaster keeps explicit training settings and refuses 'auto'.
+
+    The "auto" rules are measured for sequence classification and
+    regression; the forecaster's windows keep their own settings.
+    """
+    params = SequenceForecaster().get_params()
+    expected = {
+        "batch_size": 32,
+        "max_epochs": 100,
+        "early_stopping": False,
+        "n_iter_no_change": 10,
+        "lr_schedule": None,
+        "pooling": "last",
+    }
+    assert {k: params[k] for k in expected} == expected
+    X = pd.DataFrame({"y": np.arange(60, dtype=float)})
+    for name in ("batch_size", "early_stopping", "n_iter_no_change"):
+        with pytest.raises(ValueError, match=name):
+            SequenceForecaster(**{name: "auto"}).fit(X, X["y"])

@@ -10,6 +10,7 @@ from sklearn_rnn.modules import (
     POOLINGS,
     ConvFrontEnd,
     RecurrentNet,
+    _standardize_sequences,
     reverse_within_lengths,
 )
 
@@ -401,19 +402,26 @@ def test_conv_front_end_halves_lengths(n_layers):
     assert out.shape == (5, int(expected.max()), 6)
 
 
-def test_recurrent_net_sequence_norm_is_scale_free():
-    """Check that input_norm='sequence' keeps a sequence's level and scale.
+def test_standardize_sequences_keeps_level_and_scale_as_features():
+    """Check that per-sequence standardization moves level and scale aside.
 
-    The standardized shape is the same for a sequence and its shifted, scaled
-    copy, but the two extra features (mean and log scale) tell them apart.
+    A sequence and its copy ``5 X + 2`` standardize to the same values (up to
+    the 1e-3 floor added to the deviation); the two extra features carry the
+    difference (mean, and log 5 in log scale).
     """
-    net = _make_net(input_norm="sequence", pooling="mean")
-    X = torch.randn(1, 12, 3)
-    lengths = torch.tensor([12])
-    with torch.no_grad():
-        shifted = net(5 * X + 2, lengths)
-        assert not torch.allclose(net(X, lengths), shifted)
-        assert net.rnn.input_size == 9
+    X = torch.randn(1, 12, 3, dtype=torch.float64)
+    X[0, 9:] = 1e3  # padding: left out of the statistics
+    lengths = torch.tensor([9])
+    out, moved = (_standardize_sequences(Z, lengths) for Z in (X, 5 * X + 2))
+    valid = slice(0, 9)
+    torch.testing.assert_close(
+        out[0, valid, :3], moved[0, valid, :3], atol=1e-9, rtol=5e-3
+    )
+    mean, moved_mean = out[0, 0, 3:6], moved[0, 0, 3:6]
+    torch.testing.assert_close(moved_mean, 5 * mean + 2)
+    std = out[0, 0, 6:].exp() - 1e-3
+    torch.testing.assert_close(moved[0, 0, 6:].exp() - 1e-3, 5 * std)
+    torch.testing.assert_close(mean, X[0, valid].mean(0))
 
 
 def test_recurrent_net_sequence_norm_constant_feature_is_finite():

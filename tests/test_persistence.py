@@ -1319,3 +1319,43 @@ def test_load_forecaster_written_before_fitted_window(saved_forecaster, tmp_path
         pd.date_range("2024-01-02", periods=12, freq="h", tz="Europe/Paris")
     )
     assert_array_equal(loaded.predict(X), expected.predict(X))
+
+
+@pytest.mark.parametrize("input_norm", [None, "global", "sequence"])
+def test_save_load_front_end_and_training_settings(tmp_path, input_norm):
+    """Check that convolutions, input statistics and batch size round-trip."""
+    rng = np.random.RandomState(0)
+    X = [3.0 + 4.0 * rng.normal(size=(rng.randint(70, 140), 2)) for _ in range(40)]
+    y = np.arange(40) % 2
+    est = RNNClassifier(
+        hidden_size=4, max_epochs=2, input_norm=input_norm, random_state=0
+    ).fit(X, y)
+    assert est._fitted_architecture["conv_layers"] == 1
+    save(est, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    assert loaded._fitted_architecture == est._fitted_architecture
+    assert loaded.net_.batch_size == est.net_.batch_size == 8
+    assert loaded.net_.criterion_.label_smoothing == 0.1
+    assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    if input_norm is not None:
+        assert_array_equal(
+            loaded.net_.module_.input_scale, est.net_.module_.input_scale
+        )
+
+
+def test_load_describes_a_version_01_network():
+    """Check that a 0.1 network (no front-end or input scaling) stays itself."""
+    from sklearn_rnn.persistence import _upgrade_v01_network
+
+    est = RNNClassifier()
+    est._fitted_architecture = {"hidden_size": 8, "pooling": "last"}
+    _upgrade_v01_network(est, params={"hidden_size": 8})
+    assert est._fitted_architecture["conv_layers"] == 0
+    assert est._fitted_architecture["input_norm"] is None
+    assert est.conv_layers == 0 and est.input_norm is None
+    assert est.label_smoothing == 0.0 and est.temperature_scaling is False
+    # Parameters the file holds are kept.
+    est = RNNClassifier(input_norm="global")
+    est._fitted_architecture = {"hidden_size": 8}
+    _upgrade_v01_network(est, params={"input_norm": "global"})
+    assert est.input_norm == "global"

@@ -400,3 +400,17 @@ def test_rnn_regressor_convergence_warning_only_when_cut_short():
         est = RNNRegressor(hidden_size=4, tol=0.01, n_iter_no_change=3, random_state=0)
         est.fit(X, y)
     assert est.n_iter_ < est.max_epochs
+
+
+def test_rnn_classifier_warm_start_keeps_auto_conv_layers():
+    """Check that a warm start on shorter sequences keeps the fitted front-end."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 300, 1)).astype(np.float32)
+    y = np.arange(40) % 2
+    est = RNNClassifier(hidden_size=4, max_epochs=1, warm_start=True).fit(X, y)
+    assert est._fitted_architecture["conv_layers"] == 3
+    est.fit(X[:, :20], y)
+    assert est._fitted_architecture["conv_layers"] == 3
+    assert est.n_iter_ == 2
+    fresh = RNNClassifier(hidden_size=4, max_epochs=1).fit(X[:, :20], y)
+    assert fresh._fitted_architecture["conv_layers"] == 0
