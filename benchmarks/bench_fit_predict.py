@@ -88,6 +88,7 @@ def ours_fit(X, y, cell, args):
         n_iter_no_change=args.epochs + 1,
         early_stopping=False,
         lr_schedule=None,
+        label_smoothing=0.0,
         random_state=0,
     )
     start = time.process_time()

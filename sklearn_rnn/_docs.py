@@ -160,7 +160,6 @@ _FIXED_BUDGET_DOC = """\
 
     tol : float, default=1e-4
         Smallest decrease of the monitored loss that counts as an improvement.
-
 """
 
 _RUNTIME_DOC = """\
