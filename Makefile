@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The CPU build of PyTorch; any other torch request pulls the CUDA packages.
 TORCH ?= torch==2.13.0
 
-.PHONY: install quickstart test lint bench
+.PHONY: install quickstart test lint bench bench-accuracy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,13 @@ test: lint
 bench: install
 	$(BIN)/python benchmarks/bench_fit_predict.py --threads 1
 	$(BIN)/python benchmarks/bench_bucketing.py --threads 1
+
+# The accuracy suite in its own environment: aeon and sktime pin pandas and
+# numba releases that the test environment need not share.
+BENCH_VENV ?= .venv-bench
+bench-accuracy:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet "$(TORCH)"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[bench]"
+	$(BENCH_VENV)/bin/python benchmarks/bench_accuracy.py --jobs 2
