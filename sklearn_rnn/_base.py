@@ -197,14 +197,14 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "pooling": [StrOptions(set(POOLINGS))],
+        "pooling": [StrOptions({*POOLINGS, "auto"})],
         "head_hidden_sizes": ["array-like"],
         "projection_size": [None, Interval(Integral, 1, None, closed="left")],
         "conv_layers": [
             StrOptions({"auto"}),
             Interval(Integral, 0, None, closed="left"),
         ],
-        "input_norm": [StrOptions({"global", "sequence"}), None],
+        "input_norm": [StrOptions({"global", "sequence", "auto"}), None],
         "token_ids": [StrOptions({"auto"}), "boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "pretrained_embeddings": [None, "array-like"],
@@ -243,11 +243,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
-        pooling: str = "max",
+        pooling: str = "auto",
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
         conv_layers: int | str = "auto",
-        input_norm: str | None = "sequence",
+        input_norm: str | None = "auto",
         token_ids: str | bool = "auto",
         embedding_dim: int = 64,
         pretrained_embeddings=None,
@@ -507,8 +507,11 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         params["n_features"] = self._n_step_features
         params["n_outputs"] = n_outputs
         params["conv_layers"] = self._n_conv_layers(lengths)
+        params["pooling"] = self._auto("pooling", params["conv_layers"])
         params["input_norm"] = (
-            None if self._fitted_kind == "ids" else getattr(self, "input_norm", None)
+            None
+            if self._fitted_kind == "ids"
+            else self._auto("input_norm", params["conv_layers"])
         )
         if self._fitted_kind == "ids":
             params["vocab_size"] = self.vocab_size_
@@ -537,6 +540,25 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             median = np.ceil(median / 2)
             n += 1
         return n
+
+    def _auto(self, name: str, conv_layers: int):
+        """Resolve ``pooling`` or ``input_norm`` given as "auto".
+
+        Long sequences (read through convolutions) and token ids take max
+        pooling; short numeric sequences the last step, which scored better
+        on them. Per-sequence standardization goes with the convolutions;
+        short sequences are standardized globally. A warm start keeps the
+        fitted choice.
+        """
+        value = getattr(self, name, None)
+        if value != "auto":
+            return value
+        if self._is_warm():
+            return self._fitted_architecture.get(name)
+        long = conv_layers > 0
+        if name == "pooling":
+            return "max" if long or self._fitted_kind == "ids" else "last"
+        return "sequence" if long else "global"
 
     def _batch_size(self, n_train: int) -> int:
         if self.batch_size != "auto":

@@ -23,7 +23,7 @@ _RECURRENT_DOC = """\
 """
 
 _POOLING_DOC = """\
-    pooling : {"last", "mean", "max", "attention"}, default="{default}"
+    pooling : {"last", "mean", "max", "attention"}{auto}, default="{default}"
         How per-step outputs become one vector per sequence: the output at the
         last valid step (both directions' final states when bidirectional),
         the mean or maximum over the valid steps, or their mean weighted by a
@@ -49,14 +49,16 @@ _FRONT_END_DOC = """\
         median training sequence is at most 64 steps long (none for shorter
         sequences), so long series train in seconds rather than minutes.
 
-    input_norm : {"sequence", "global"} or None, default="sequence"
+    input_norm : {"sequence", "global", "auto"} or None, default="auto"
         Standardization of numeric inputs inside the network (so it travels
         with saving and ONNX export). "global": each feature by its mean and
         standard deviation over the valid training steps. "sequence": that,
         then each feature of each sequence over its own valid steps, with
         that sequence's mean and log standard deviation of the feature given
         to the network as two more features, so level and scale are not
-        lost. None leaves inputs as they are. Token ids are never scaled.
+        lost. None leaves inputs as they are. "auto" is "sequence" for
+        sequences long enough to go through convolutions, else "global".
+        Token ids are never scaled.
 """
 
 _TOKEN_DOC = """\
@@ -208,15 +210,18 @@ _RUNTIME_DOC = """\
 """
 
 _SEQUENCE_POOLING_WHY = """
-        Max pooling is the default: over long sequences it learned where the
-        last step stayed near chance (see "How well the defaults learn" in
+        "auto" takes "max" for token ids and for sequences long enough to go
+        through convolutions (``conv_layers``), else "last": each scored
+        better on that kind of data (see "How well the defaults learn" in
         the README)."""
 
 # The sequence estimators (classifier, regressor).
 _ARCHITECTURE_DOC = (
     _RECURRENT_DOC
     + "\n"
-    + _POOLING_DOC.replace("{default}", "max").replace("{why}", _SEQUENCE_POOLING_WHY)
+    + _POOLING_DOC.replace("{default}", "auto")
+    .replace("{why}", _SEQUENCE_POOLING_WHY)
+    .replace("{auto}", ' or "auto"')
     + "\n"
     + _HEAD_DOC
     + "\n"
@@ -236,7 +241,9 @@ _TRAINING_DOC = (
 _FORECASTER_ARCHITECTURE_DOC = (
     _RECURRENT_DOC
     + "\n"
-    + _POOLING_DOC.replace("{default}", "last").replace("{why}", "")
+    + _POOLING_DOC.replace("{default}", "last")
+    .replace("{why}", "")
+    .replace("{auto}", "")
     + "\n"
     + _HEAD_DOC
 )

@@ -32,7 +32,7 @@ from ._base import _BaseRNN
 from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .data import split_nan_padding
-from .modules import PinballLoss
+from .modules import POOLINGS, PinballLoss
 
 __all__ = ["SequenceForecaster"]
 
@@ -289,6 +289,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         },
         # The forecaster keeps explicit training settings ("auto" is for the
         # sequence estimators).
+        "pooling": [StrOptions(set(POOLINGS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],

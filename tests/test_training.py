@@ -414,3 +414,27 @@ def test_rnn_classifier_warm_start_keeps_auto_conv_layers():
     assert est.n_iter_ == 2
     fresh = RNNClassifier(hidden_size=4, max_epochs=1).fit(X[:, :20], y)
     assert fresh._fitted_architecture["conv_layers"] == 0
+
+
+@pytest.mark.parametrize(
+    "n_steps, token_ids, expected",
+    [
+        (20, False, (0, "last", "global")),
+        (64, False, (0, "last", "global")),
+        (65, False, (1, "max", "sequence")),
+        (300, False, (3, "max", "sequence")),
+        (20, True, (0, "max", None)),
+    ],
+)
+def test_rnn_classifier_auto_architecture_follows_length(n_steps, token_ids, expected):
+    """Check the 'auto' front-end, pooling and scaling for each kind of input."""
+    rng = np.random.RandomState(0)
+    if token_ids:
+        X = rng.randint(2, 30, size=(24, n_steps))
+    else:
+        X = rng.normal(size=(24, n_steps, 2)).astype(np.float32)
+    y = np.arange(24) % 2
+    est = RNNClassifier(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+    arch = est._fitted_architecture
+    assert (arch["conv_layers"], arch["pooling"], arch["input_norm"]) == expected
+    assert est.get_params()["pooling"] == "auto"
