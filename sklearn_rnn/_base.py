@@ -596,7 +596,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             ),
         ]
         if n_valid:
-            callbacks.append(("valid_score", _ValidScore(self._valid_score)))
+            # Ahead of early stopping, whose stop ends the epoch's events:
+            # the last epoch's score is recorded too.
+            callbacks.insert(1, ("valid_score", _ValidScore(self._valid_score)))
         # Each fit call runs a whole schedule (last_epoch=-1), warm start or not.
         if self.lr_schedule == "plateau":
             scheduler = LRScheduler(

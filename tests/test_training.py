@@ -438,3 +438,14 @@ def test_rnn_classifier_auto_architecture_follows_length(n_steps, token_ids, exp
     arch = est._fitted_architecture
     assert (arch["conv_layers"], arch["pooling"], arch["input_norm"]) == expected
     assert est.get_params()["pooling"] == "auto"
+
+
+def test_rnn_classifier_last_epoch_has_valid_score():
+    """Check that the epoch that triggers early stopping records its score."""
+    X, y = _noisy_regression(300)
+    y = (y > 0).astype(int)
+    est = RNNClassifier(
+        hidden_size=4, early_stopping=True, n_iter_no_change=2, random_state=0
+    ).fit(X, y)
+    assert est.n_iter_ < est.max_epochs
+    assert est.history_["valid_score"].notna().all()
