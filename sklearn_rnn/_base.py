@@ -534,6 +534,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             return int(conv_layers)
         if self._is_warm():
             return self._fitted_architecture.get("conv_layers", 0)
+        if self._fitted_kind == "ids":
+            # Not measured on long texts: words go to the recurrence as they are.
+            return 0
         median = float(np.median(lengths)) if len(lengths) else 0.0
         n = 0
         while median > _AUTO_CONV_STEPS:
@@ -566,10 +569,23 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         low, high = _AUTO_BATCH_BOUNDS
         return int(np.clip(n_train // 10, low, high))
 
-    def _uses_early_stopping(self, n_samples: int) -> bool:
-        if self.early_stopping == "auto":
-            return n_samples >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
-        return bool(self.early_stopping)
+    def _uses_early_stopping(self, n_samples: int, stratify=None) -> bool:
+        """Whether to hold out data; "auto" only where a split can be made.
+
+        A stratified split needs two samples of every class and a held-out
+        share of at least one sample per class: "auto" trains on everything
+        otherwise (``early_stopping=True`` lets the split raise).
+        """
+        if self.early_stopping != "auto":
+            return bool(self.early_stopping)
+        if n_samples < _AUTO_EARLY_STOPPING_MIN_SAMPLES:
+            return False
+        if stratify is None:
+            return True
+        counts = np.bincount(stratify)
+        counts = counts[counts > 0]
+        n_valid = np.ceil(self.validation_fraction * n_samples)
+        return bool(counts.min() >= 2 and n_valid >= len(counts))
 
     def _patience(self, train_batches: int) -> int:
         """Epochs without improvement before training stops."""
@@ -792,7 +808,9 @@ class _BaseRNN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
         train_idx = np.arange(len(lengths))
         valid_ds = None
-        holds_out = valid_idx is not None or self._uses_early_stopping(len(lengths))
+        holds_out = valid_idx is not None or self._uses_early_stopping(
+            len(lengths), stratify
+        )
         if holds_out:
             if valid_idx is None:
                 train_idx, valid_idx = train_test_split(

@@ -47,7 +47,8 @@ _FRONT_END_DOC = """\
         ReLU, and halves the number of steps the recurrent layers read.
         Padding stays out of every valid step. "auto" adds blocks until the
         median training sequence is at most 64 steps long (none for shorter
-        sequences), so long series train in seconds rather than minutes.
+        sequences, nor for token ids), so long series train in seconds rather
+        than minutes.
 
     input_norm : {"sequence", "global", "auto"} or None, default="auto"
         Standardization of numeric inputs inside the network (so it travels
@@ -56,8 +57,8 @@ _FRONT_END_DOC = """\
         then each feature of each sequence over its own valid steps, with
         that sequence's mean and log standard deviation of the feature given
         to the network as two more features, so level and scale are not
-        lost. None leaves inputs as they are. "auto" is "sequence" for
-        sequences long enough to go through convolutions, else "global".
+        lost. None leaves inputs as they are. "auto" is "sequence" when the
+        network has convolution blocks (long sequences), else "global".
         Token ids are never scaled.
 """
 
@@ -210,8 +211,8 @@ _RUNTIME_DOC = """\
 """
 
 _SEQUENCE_POOLING_WHY = """
-        "auto" takes "max" for token ids and for sequences long enough to go
-        through convolutions (``conv_layers``), else "last": each scored
+        "auto" takes "max" for token ids and when the network has convolution
+        blocks (``conv_layers``, for long sequences), else "last": each scored
         better on that kind of data (see "How well the defaults learn" in
         the README)."""
 
@@ -301,7 +302,6 @@ _INPUT_NOTES = """\
     Long sequences go through strided convolutions before the recurrent
     layers (``conv_layers="auto"``: none up to 64 steps). Small data sets
     train without held-out data, with a patience of at least 200 optimizer
-    steps and label smoothing; from 1,000 samples on, 10% is held out to stop
-    on the validation loss, restore the best weights and calibrate the
-    classifier's probabilities.
+    steps; from 1,000 samples on, ``validation_fraction`` is held out to stop
+    on the validation loss and restore the best weights.
 """

@@ -36,9 +36,9 @@ from .modules import POOLINGS, PinballLoss
 
 __all__ = ["SequenceForecaster"]
 
-# Base parameters about token ids, which a table of time steps never holds.
-# Parameters of the sequence estimators that the forecaster does not take:
-# token ids, and the front-end and input scaling (it scales its own windows).
+# Parameters of the sequence estimators that the forecaster does not take
+# (the name is historical): token ids, the front-end and input scaling (it
+# scales its own windows).
 _TOKEN_PARAMS = (
     "token_ids",
     "embedding_dim",

@@ -281,3 +281,17 @@ def test_rnn_classifier_label_smoothing_auto():
     est = RNNClassifier(**fit, warm_start=True).fit(X, y)
     est.fit(X[:200], y[:200])
     assert est.net_.criterion_.label_smoothing == 0.1
+
+
+@pytest.mark.parametrize("n_classes", [150, 2])
+def test_rnn_classifier_auto_early_stopping_needs_a_stratified_split(n_classes):
+    """Check that 'auto' trains on everything where no stratified split exists."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1000, 3, 1)).astype(np.float32)
+    y = np.arange(1000) % n_classes
+    if n_classes == 2:
+        y[0] = 2  # a class with one sample
+    est = RNNClassifier(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+    assert "valid_loss" not in est.history_
+    with pytest.raises(ValueError):
+        RNNClassifier(hidden_size=2, max_epochs=1, early_stopping=True).fit(X, y)

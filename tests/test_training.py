@@ -449,3 +449,12 @@ def test_rnn_classifier_last_epoch_has_valid_score():
     ).fit(X, y)
     assert est.n_iter_ < est.max_epochs
     assert est.history_["valid_score"].notna().all()
+
+
+def test_rnn_classifier_auto_conv_layers_not_for_token_ids():
+    """Check that long texts (token ids) get no convolutions by default."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 50, size=(20, 200))
+    y = np.arange(20) % 2
+    est = RNNClassifier(hidden_size=2, max_epochs=1, random_state=0).fit(X, y)
+    assert est._fitted_architecture["conv_layers"] == 0
