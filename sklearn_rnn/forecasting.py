@@ -36,10 +36,9 @@ from .modules import POOLINGS, PinballLoss
 
 __all__ = ["SequenceForecaster"]
 
-# Parameters of the sequence estimators that the forecaster does not take
-# (the name is historical): token ids, the front-end and input scaling (it
-# scales its own windows).
-_TOKEN_PARAMS = (
+# Parameters of the sequence estimators that the forecaster does not take:
+# token ids, the front-end and input scaling (it scales its own windows).
+_SEQUENCE_ONLY_PARAMS = (
     "token_ids",
     "embedding_dim",
     "pretrained_embeddings",
@@ -285,7 +284,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         **{
             name: constraint
             for name, constraint in _BaseRNN._parameter_constraints.items()
-            if name not in _TOKEN_PARAMS
+            if name not in _SEQUENCE_ONLY_PARAMS
         },
         # The forecaster keeps explicit training settings ("auto" is for the
         # sequence estimators).

@@ -14,7 +14,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 
 from sklearn_rnn._base import _BaseRNN
-from sklearn_rnn.forecasting import _TOKEN_PARAMS, SequenceForecaster
+from sklearn_rnn.forecasting import _SEQUENCE_ONLY_PARAMS, SequenceForecaster
 from sklearn_rnn.modules import PinballLoss
 
 FAST = {"hidden_size": 8, "lr": 0.02, "max_epochs": 3, "random_state": 0}
@@ -430,7 +430,7 @@ def test_sequence_forecaster_has_base_parameters():
     sequences; the forecaster cuts and scales its own windows.
     """
     base = set(inspect.signature(_BaseRNN.__init__).parameters) - {"self"}
-    sequence_only = set(_TOKEN_PARAMS)
+    sequence_only = set(_SEQUENCE_ONLY_PARAMS)
     assert {"token_ids", "conv_layers", "input_norm"} <= sequence_only
     params = set(SequenceForecaster().get_params())
     assert base - sequence_only <= params
