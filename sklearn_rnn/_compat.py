@@ -9,12 +9,17 @@ release that moves them touches a single file.
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval as _Interval
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import _check_feature_names_in, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    validate_data,
+)
 
 __all__ = [
     "Interval",
     "StrOptions",
     "_check_feature_names_in",
+    "_check_sample_weight",
     "_fit_context",
     "validate_data",
 ]

@@ -182,12 +182,12 @@ class _ValidScore(Callback):
         self.outputs_, self.targets_ = [], []
 
 
-class _PrintLog(PrintLog):
+class _QuietPrintLog(PrintLog):
     """skorch's per-epoch table, not even formatted when nothing prints it.
 
     skorch's ``PrintLog`` builds the table with tabulate at every epoch and
-    only then asks whether to print it: about 0.3 ms per epoch, as much as a
-    whole epoch of a small model on a few dozen sequences.
+    only then asks whether to print it, which costs as much as a whole epoch
+    of a small model on a few dozen sequences.
     """
 
     def on_epoch_end(self, net, **kwargs):

@@ -59,3 +59,45 @@ def layer_table(module: nn.Module, examples: tuple[dict, dict]) -> list[tuple]:
             )
         )
     return rows
+
+
+def summary_lines(title: str, module: nn.Module, example) -> list[str]:
+    """The lines of a Keras-style summary of ``module``.
+
+    ``example(n_samples, n_steps)`` returns a module input (on the CPU); two
+    of different sizes tell data-dependent output dimensions apart.
+    """
+    device = next(module.parameters()).device
+
+    def on_device(n_samples, n_steps):
+        return {k: v.to(device) for k, v in example(n_samples, n_steps).items()}
+
+    training = module.training
+    module.eval()
+    try:
+        rows = layer_table(module, (on_device(2, 3), on_device(5, 7)))
+    finally:
+        module.train(training)
+    total = sum(p.numel() for p in module.parameters())
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    cells = [
+        (f"{name} ({kind})", str(shape), f"{n:,}") for name, kind, shape, n, _ in rows
+    ]
+    header = ("Layer (type)", "Output shape", "Param #")
+    widths = [max(len(r[i]) for r in [header, *cells]) + 2 for i in range(3)]
+    rule = "=" * sum(widths)
+
+    def line(row):
+        return "".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+
+    return [
+        f"{title}: {type(module).__name__}",
+        rule,
+        line(header),
+        rule,
+        *(line(row) for row in cells),
+        rule,
+        f"Total params: {total:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {total - trainable:,}",
+    ]

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 from ._compat import validate_data
-from .data import is_ragged, pad_sequences, split_nan_padding
+from ._sequences import is_ragged, pad_sequences, split_nan_padding
 
 
 def check_step_features(est, n_features: int, *, reset: bool, kind: str) -> None:

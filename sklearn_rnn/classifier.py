@@ -16,9 +16,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import _BaseRNN
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, StrOptions
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
+from ._sequence_estimator import _SequenceEstimator
 
 __all__ = ["RNNClassifier"]
 
@@ -28,7 +28,7 @@ __all__ = ["RNNClassifier"]
 _AUTO_LABEL_SMOOTHING = 0.1
 
 
-class RNNClassifier(ClassifierMixin, _BaseRNN):
+class RNNClassifier(ClassifierMixin, _SequenceEstimator):
     __doc__ = f"""Recurrent neural network classifier for sequences.
 
     A recurrent network (simple RNN, LSTM or GRU; stacked, bidirectional)
@@ -86,7 +86,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     """
 
     _parameter_constraints: dict = {
-        **_BaseRNN._parameter_constraints,
+        **_SequenceEstimator._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "label_smoothing": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="left")],
         "temperature_scaling": ["boolean"],
@@ -186,7 +186,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """
         if not self.temperature_scaling:
             return
-        logits = self._run(X, lengths).astype(np.float64)
+        logits = self._predict_padded(X, lengths).astype(np.float64)
         rows = np.arange(len(y))
 
         def log_loss(log_t):
@@ -208,61 +208,35 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         """Accuracy, as ``score``."""
         return (logits.argmax(dim=1) == target).double().mean()
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> RNNClassifier:
-        """Train the network on sequences ``X`` with labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
-            Training sequences; see Notes of the class for the accepted forms.
-        y : array-like of shape (n_samples,)
-            Class labels, of any type (strings too).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss, multiplied by ``class_weight``.
-
-        Returns
-        -------
-        self : RNNClassifier
-            The fitted classifier.
-        """
-        with self._restore_on_error():
-            X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
-            y = column_or_1d(y, warn=True)
-            if y.dtype.kind == "O" and pd.isna(y).any():
-                raise ValueError("y contains missing values (NaN or None).")
-            check_classification_targets(y)
-            target_type = type_of_target(y, input_name="y")
-            if target_type not in ("binary", "multiclass"):
-                raise ValueError(
-                    "RNNClassifier supports binary and multiclass targets, got y "
-                    f"of type {target_type!r}."
-                )
-            classes, y_encoded = np.unique(y, return_inverse=True)
-            if len(classes) < 2:
-                raise ValueError(
-                    "RNNClassifier needs samples of at least 2 classes in the "
-                    f"data, but the data contains only one class: {classes[0]!r}."
-                )
-            if self._is_warm():
-                if not np.array_equal(classes, self.classes_):
-                    raise ValueError(
-                        "warm_start=True needs the same classes as the previous fit: "
-                        f"got {classes.tolist()}, expected {self.classes_.tolist()}."
-                    )
-            self.classes_ = classes
-            if self.class_weight is not None:
-                sample_weight = sample_weight * compute_sample_weight(
-                    self.class_weight, y
-                ).astype(np.float32)
-            return self._fit_net(
-                X,
-                lengths,
-                y_encoded.astype(np.int64),
-                sample_weight,
-                n_outputs=len(classes),
-                stratify=y_encoded,
+    def _encode_targets(self, y, sample_weight):
+        """Class labels as indices into ``classes_``, weighted by class."""
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind == "O" and pd.isna(y).any():
+            raise ValueError("y contains missing values (NaN or None).")
+        check_classification_targets(y)
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                "RNNClassifier supports binary and multiclass targets, got y "
+                f"of type {target_type!r}."
             )
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "RNNClassifier needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {classes[0]!r}."
+            )
+        if self._is_warm() and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "warm_start=True needs the same classes as the previous fit: "
+                f"got {classes.tolist()}, expected {self.classes_.tolist()}."
+            )
+        self.classes_ = classes
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(
+                self.class_weight, y
+            ).astype(np.float32)
+        return y_encoded.astype(np.int64), sample_weight, len(classes), y_encoded
 
     def predict_proba(self, X) -> np.ndarray:
         """Return class probabilities for sequences ``X``.
@@ -296,7 +270,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class in the order of ``classes_``.
         """
-        return log_softmax(self._forward(X).astype(np.float64), axis=1)
+        return log_softmax(self._network_output(X).astype(np.float64), axis=1)
 
     def predict(self, X) -> np.ndarray:
         """Return the most probable class of each sequence in ``X``.
@@ -311,7 +285,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        scores = self._forward(X)
+        scores = self._network_output(X)
         return self.classes_[scores.argmax(axis=1)]
 
     def __sklearn_tags__(self):

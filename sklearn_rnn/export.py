@@ -27,8 +27,8 @@ import torch
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._sequences import OOV_ID
 from .classifier import RNNClassifier
-from .data import OOV_ID
 from .forecasting import SequenceForecaster
 from .modules import InferenceGraph
 from .regressor import RNNRegressor

@@ -22,30 +22,21 @@ from pandas.tseries.frequencies import to_offset
 from sklearn.base import RegressorMixin
 from sklearn.utils import check_array, check_scalar, column_or_1d
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_consistent_length,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from ._base import _BaseRNN
-from ._compat import Interval, StrOptions, _fit_context, validate_data
+from ._compat import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    validate_data,
+)
 from ._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
-from .data import split_nan_padding
-from .modules import POOLINGS, PinballLoss
+from ._engine import _RNNEngine
+from ._sequences import split_nan_padding
+from .modules import PinballLoss
 
 __all__ = ["SequenceForecaster"]
-
-# Parameters of the sequence estimators that the forecaster does not take:
-# token ids, the front-end and input scaling (it scales its own windows).
-_SEQUENCE_ONLY_PARAMS = (
-    "token_ids",
-    "embedding_dim",
-    "pretrained_embeddings",
-    "freeze_embeddings",
-    "conv_layers",
-    "input_norm",
-)
 
 
 def _equals(column: np.ndarray, y: np.ndarray) -> bool:
@@ -134,7 +125,7 @@ def _index_info(index, rows):
     return None if freq is None else (index[-1], freq)
 
 
-class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
+class SequenceForecaster(RegressorMixin, _RNNEngine):
     __doc__ = f"""Recurrent network forecaster over a table of time steps.
 
     The rows of ``X`` are consecutive time steps (oldest first) and its
@@ -281,17 +272,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
     """
 
     _parameter_constraints: dict = {
-        **{
-            name: constraint
-            for name, constraint in _BaseRNN._parameter_constraints.items()
-            if name not in _SEQUENCE_ONLY_PARAMS
-        },
-        # The forecaster keeps explicit training settings ("auto" is for the
-        # sequence estimators).
-        "pooling": [StrOptions(set(POOLINGS))],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        **_RNNEngine._parameter_constraints,
         "window": [Interval(Integral, 1, None, closed="left")],
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "known_columns": [None, Integral, str, "array-like"],
@@ -338,6 +319,33 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         callbacks: list | None = None,
         warm_start: bool = False,
     ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            head_hidden_sizes=head_hidden_sizes,
+            projection_size=projection_size,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            device=device,
+            n_threads=n_threads,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+        )
         self.window = window
         self.horizon = horizon
         self.known_columns = known_columns
@@ -345,31 +353,6 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
         self.series_column = series_column
         self.normalize = normalize
         self.quantiles = quantiles
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.pooling = pooling
-        self.head_hidden_sizes = head_hidden_sizes
-        self.projection_size = projection_size
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.lr_schedule = lr_schedule
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.clip_grad_norm = clip_grad_norm
-        self.device = device
-        self.n_threads = n_threads
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.warm_start = warm_start
 
     # -- input -------------------------------------------------------------
 
@@ -607,7 +590,7 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
             # Windows cut here from validated rows: only their NaN padding
             # needs reading, not the checks of user input.
             windows, lengths = split_nan_padding(np.concatenate(inputs))
-            raw = self._run(windows, lengths, pad=pad).astype(np.float64)
+            raw = self._predict_padded(windows, lengths, pad=pad).astype(np.float64)
             start = 0
             for out, has_history, level, stats in results:
                 if level is None:
@@ -1105,18 +1088,8 @@ class SequenceForecaster(RegressorMixin, _BaseRNN, auto_wrap_output_keys=None):
                 "known_columns, or forecast at most horizon steps."
             )
 
-    # A forecaster's rows are time steps: the base's sequence representation
-    # (``transform``) does not apply to them.
-    transform = available_if(lambda self: False)(_BaseRNN.transform)
-    fit_transform = available_if(lambda self: False)(_BaseRNN.fit_transform)
-    get_feature_names_out = available_if(lambda self: False)(
-        _BaseRNN.get_feature_names_out
-    )
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = False
-        tags.transformer_tags = None
         # predict(X)[t] never sees row t: generic regression data (targets
         # that depend on the same row) cannot be learned.
         tags.regressor_tags.poor_score = True

@@ -8,14 +8,13 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils import check_array
 
-from ._base import _BaseRNN
-from ._compat import _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
+from ._sequence_estimator import _SequenceEstimator
 
 __all__ = ["RNNRegressor"]
 
 
-class RNNRegressor(RegressorMixin, _BaseRNN):
+class RNNRegressor(RegressorMixin, _SequenceEstimator):
     __doc__ = f"""Recurrent neural network regressor for sequences.
 
     A recurrent network (simple RNN, LSTM or GRU; stacked, bidirectional)
@@ -70,47 +69,29 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-300), 0.0)
         return r2.mean()
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> RNNRegressor:
-        """Train the network on sequences ``X`` with targets ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
-            Training sequences; see Notes of the class for the accepted forms.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : RNNRegressor
-            The fitted regressor.
-        """
-        with self._restore_on_error():
-            X, lengths, sample_weight = self._validate_fit_inputs(X, y, sample_weight)
-            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-            if y.ndim > 2:
-                raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
-            y_2d = y.reshape(len(y), -1)
-            if self._is_warm():
-                if y_2d.shape[1] != len(self._y_mean):
-                    raise ValueError(
-                        "warm_start=True needs the same number of targets as the "
-                        f"previous fit: got {y_2d.shape[1]}, expected "
-                        f"{len(self._y_mean)}."
-                    )
-            else:
-                # Weighted, so that a weight of k acts like k copies of a sample.
-                self._y_mean = np.average(y_2d, axis=0, weights=sample_weight)
-                variance = np.average(
-                    (y_2d - self._y_mean) ** 2, axis=0, weights=sample_weight
+    def _encode_targets(self, y, sample_weight):
+        """Targets standardized per output (by the first fit's moments)."""
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+        y_2d = y.reshape(len(y), -1)
+        if self._is_warm():
+            if y_2d.shape[1] != len(self._y_mean):
+                raise ValueError(
+                    "warm_start=True needs the same number of targets as the "
+                    f"previous fit: got {y_2d.shape[1]}, expected "
+                    f"{len(self._y_mean)}."
                 )
-                self._y_scale = np.where(variance > 0, np.sqrt(variance), 1.0)
-            self._y_ndim = y.ndim
-            y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
-            return self._fit_net(X, lengths, y_scaled, sample_weight, y_2d.shape[1])
+        else:
+            # Weighted, so that a weight of k acts like k copies of a sample.
+            self._y_mean = np.average(y_2d, axis=0, weights=sample_weight)
+            variance = np.average(
+                (y_2d - self._y_mean) ** 2, axis=0, weights=sample_weight
+            )
+            self._y_scale = np.where(variance > 0, np.sqrt(variance), 1.0)
+        self._y_ndim = y.ndim
+        y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
+        return y_scaled, sample_weight, y_2d.shape[1], None
 
     def predict(self, X) -> np.ndarray:
         """Predict targets for sequences ``X``.
@@ -125,7 +106,7 @@ class RNNRegressor(RegressorMixin, _BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions in float64, with the shape of ``y`` in ``fit``.
         """
-        out = self._forward(X).astype(np.float64) * self._y_scale + self._y_mean
+        out = self._network_output(X).astype(np.float64) * self._y_scale + self._y_mean
         return out.ravel() if self._y_ndim == 1 else out
 
     def __sklearn_tags__(self):

@@ -13,8 +13,9 @@ from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 
-from sklearn_rnn._base import _BaseRNN
-from sklearn_rnn.forecasting import _SEQUENCE_ONLY_PARAMS, SequenceForecaster
+from sklearn_rnn._engine import _RNNEngine
+from sklearn_rnn._sequence_estimator import _SequenceEstimator
+from sklearn_rnn.forecasting import SequenceForecaster
 from sklearn_rnn.modules import PinballLoss
 
 FAST = {"hidden_size": 8, "lr": 0.02, "max_epochs": 3, "random_state": 0}
@@ -429,11 +430,12 @@ def test_sequence_forecaster_has_base_parameters():
     Token ids, the convolutional front-end and input standardization are for
     sequences; the forecaster cuts and scales its own windows.
     """
-    base = set(inspect.signature(_BaseRNN.__init__).parameters) - {"self"}
-    sequence_only = set(_SEQUENCE_ONLY_PARAMS)
+    engine = set(inspect.signature(_RNNEngine.__init__).parameters) - {"self"}
+    sequence = set(_SequenceEstimator().get_params())
+    sequence_only = sequence - engine
     assert {"token_ids", "conv_layers", "input_norm"} <= sequence_only
     params = set(SequenceForecaster().get_params())
-    assert base - sequence_only <= params
+    assert engine <= params
     assert not sequence_only & params
 
 

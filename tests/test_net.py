@@ -9,7 +9,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, GradientNormClipping
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._net import _listeners, _PrintLog, _SequenceNet
+from sklearn_rnn._net import _listeners, _QuietPrintLog, _SequenceNet
+from sklearn_rnn._training import move_net
 
 PARAMS = {**CHEAP_PARAMS, "max_epochs": 3}
 
@@ -174,7 +175,7 @@ def test_warm_start_move_keeps_optimizer_on_module(sequences_3d, monkeypatch):
     monkeypatch.setattr(
         torch.__future__, "get_overwrite_module_params_on_conversion", lambda: True
     )
-    est._move_net(torch.device("meta"))
+    move_net(est.net_, torch.device("meta"))
     params = list(est.net_.module_.parameters())
     assert all(p.is_meta for p in params)
     group = est.net_.optimizer_.param_groups[0]["params"]
@@ -188,13 +189,13 @@ def test_epoch_table_built_only_when_printed(sequences_3d, monkeypatch, capsys):
     """Check that the per-epoch table is formatted only when it is printed."""
     X, y = sequences_3d
     tables = []
-    original = _PrintLog.table
+    original = _QuietPrintLog.table
 
     def table(self, row):
         tables.append(row["epoch"])
         return original(self, row)
 
-    monkeypatch.setattr(_PrintLog, "table", table)
+    monkeypatch.setattr(_QuietPrintLog, "table", table)
     est = _fit(RNNClassifier, X, y)
     assert tables == []
     assert capsys.readouterr().out == ""

@@ -1,0 +1,568 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The training engine shared by every network estimator.
+
+An estimator here is a plain scikit-learn estimator that builds and owns a
+skorch ``NeuralNet`` in ``fit`` (``net_``). skorch runs the training loop,
+callbacks, history and devices; the engine declares the shared parameters,
+builds or continues the net, trains it on padded arrays and runs the fitted
+module in a plain ``torch.inference_mode`` loop. What the input is (sequences,
+token ids, a time-ordered table) is the business of the estimators above it.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.helper import predefined_split
+
+from ._batching import BatchIterator, SequenceDataset, pad_rows
+from ._compat import Interval, StrOptions
+from ._net import _QuietPrintLog, _SequenceNet
+from ._sequences import python_scalar
+from ._summary import summary_lines
+from ._threads import torch_threads
+from ._training import (
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    batch_size_for,
+    holds_out_data,
+    make_callbacks,
+    move_net,
+    optimizer_class,
+    optimizer_settings,
+    snapshot_net,
+    switch_optimizer,
+)
+from .modules import CELLS, POOLINGS, RecurrentNet
+
+# Rows of an inference batch: ``batch_size``, at most this many. Every batch is
+# padded to it (so outputs never depend on batch composition), which must not
+# make a one-sample predict pay for a huge training batch.
+_INFERENCE_ROWS = 256
+
+# torch.set_num_threads takes a C int; no machine has more cores than this.
+_MAX_THREADS = 2**16
+
+# torch's random generator is one per process. A fit seeds it (inside
+# ``fork_rng``, so the caller's state comes back) and draws from it for the
+# initial weights and dropout: fits in threads of one process take turns, or
+# they would draw from each other's seeds and restore each other's states.
+_TORCH_RANDOM_LOCK = threading.RLock()
+
+# Parameters handed to ``RecurrentNet`` unchanged.
+_MODULE_PARAMS = (
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "pooling",
+    "projection_size",
+)
+
+# Entries of ``_fitted_architecture`` that are settings of the training net
+# rather than arguments of the module: each fit sets them anew. Freezing the
+# embedding is a training setting too: a warm start may change it.
+_NET_SETTINGS = ("batch_size", "holds_out")
+_TRAINING_SETTINGS = ("freeze_embeddings", *_NET_SETTINGS)
+
+
+def _same_architecture(fitted: dict, new: dict) -> bool:
+    """Whether a warm start may train on from the network built for ``fitted``."""
+    return {k: v for k, v in fitted.items() if k not in _TRAINING_SETTINGS} == {
+        k: v for k, v in new.items() if k not in _TRAINING_SETTINGS
+    }
+
+
+class _RNNEngine(BaseEstimator):
+    """Parameters, training and inference shared by the network estimators.
+
+    Subclasses define ``__init__`` (passing the parameters below on),
+    ``_criterion`` (the loss class, given whether data is held out),
+    ``_valid_score``, ``fit`` (validating inputs and targets inside
+    ``_restore_on_error``, then calling ``_fit_net``) and the public
+    prediction methods. Optional hooks: ``_after_initialize`` (once a new
+    net exists), ``_continue_settings`` (before a warm start trains on) and
+    ``_after_training`` (on the held-out samples once training is over).
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "head_hidden_sizes": ["array-like"],
+        "projection_size": [None, Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES)), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        # Any torch device string ("cuda:1", ...); checked when fit resolves it.
+        "device": [str, torch.device],
+        "n_threads": [None, Interval(Integral, 1, _MAX_THREADS, closed="both")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        dropout,
+        pooling,
+        head_hidden_sizes,
+        projection_size,
+        optimizer,
+        lr,
+        weight_decay,
+        lr_schedule,
+        batch_size,
+        max_epochs,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        tol,
+        clip_grad_norm,
+        device,
+        n_threads,
+        random_state,
+        verbose,
+        callbacks,
+        warm_start,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.head_hidden_sizes = head_hidden_sizes
+        self.projection_size = projection_size
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.clip_grad_norm = clip_grad_norm
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+
+    # -- state -------------------------------------------------------------
+
+    @contextmanager
+    def _restore_on_error(self):
+        """Leave the estimator exactly as it was when ``fit`` raises.
+
+        Validation sets fitted attributes as it goes, and a warm start trains
+        the fitted net in place: a fit refused late (a warm start on data of
+        another shape) or failing during training (a callback that raises,
+        memory running out) must not leave a half-updated model behind. The
+        net's weights, optimizer state and history are put back too.
+        """
+        state = dict(vars(self))
+        restore_net = snapshot_net(self.net_) if self._is_warm() else None
+        try:
+            yield
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(state)
+            if restore_net is not None:
+                restore_net()
+            raise
+
+    def _is_warm(self) -> bool:
+        return bool(self.warm_start) and hasattr(self, "net_")
+
+    def _resolve_device(self) -> torch.device:
+        device = self.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            device = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(f"device={self.device!r} is not a valid device.") from exc
+        if device.type == "meta":
+            # Tensors on 'meta' have shapes but no values: nothing to train.
+            raise ValueError(
+                f"device={self.device!r} holds no data; use 'cpu', 'cuda' or 'auto'."
+            )
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} but CUDA is not available on this machine; "
+                "use device='cpu' or 'auto'."
+            )
+        # Other accelerators (mps, xpu, ...) say so through torch.<type>.
+        backend = getattr(torch, device.type, None)
+        if device.type not in ("cpu", "cuda") and not (
+            hasattr(backend, "is_available") and backend.is_available()
+        ):
+            raise ValueError(
+                f"device={self.device!r} is not available on this machine; use "
+                "device='cpu' or 'auto'."
+            )
+        return device
+
+    # -- the network -------------------------------------------------------
+
+    def _module_params(self, n_outputs: int, lengths: np.ndarray) -> dict:
+        """Arguments of ``RecurrentNet`` for this fit (no front-end here)."""
+        sizes = np.atleast_1d(np.asarray(self.head_hidden_sizes, dtype=object))
+        if sizes.ndim != 1 or not all(
+            isinstance(s, Integral) and s >= 1 for s in sizes.tolist()
+        ):
+            raise ValueError(
+                "head_hidden_sizes must be a sequence of positive integers, got "
+                f"{self.head_hidden_sizes!r}."
+            )
+        # NumPy scalars (say, from a grid built with np.arange) pass the
+        # parameter checks but not torch's own type checks.
+        params = {name: python_scalar(getattr(self, name)) for name in _MODULE_PARAMS}
+        params["head_hidden_sizes"] = tuple(int(s) for s in sizes.tolist())
+        params["n_features"] = self._n_step_features
+        params["n_outputs"] = n_outputs
+        params["conv_layers"] = 0
+        params["input_norm"] = None
+        return params
+
+    def _build_net(
+        self, architecture: dict, device: torch.device, callbacks: list
+    ) -> NeuralNet:
+        """The skorch net for ``architecture`` (module arguments and settings)."""
+        module_params = {
+            k: v for k, v in architecture.items() if k not in _NET_SETTINGS
+        }
+        return _SequenceNet(
+            module=RecurrentNet,
+            criterion=self._criterion(architecture["holds_out"]),
+            criterion__reduction="none",
+            optimizer=optimizer_class(self.optimizer),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=architecture["batch_size"],
+            iterator_train=BatchIterator,
+            iterator_train__shuffle=True,
+            iterator_valid=BatchIterator,
+            train_split=None,
+            callbacks=callbacks,
+            callbacks__print_log=_QuietPrintLog(),
+            clip_grad_norm=self.clip_grad_norm,
+            device=device,
+            **optimizer_settings(self.optimizer, self.weight_decay),
+            verbose=self.verbose,
+            **{f"module__{k}": v for k, v in module_params.items()},
+        )
+
+    # -- training ----------------------------------------------------------
+
+    def _fit_net(
+        self, X, lengths, y, sample_weight, n_outputs, stratify=None, valid_idx=None
+    ):
+        """Build (or, with ``warm_start``, reuse) ``net_`` and train it.
+
+        With early stopping, ``valid_idx`` names the held-out samples; by
+        default they are a random (stratified) ``validation_fraction``.
+        """
+        device = self._resolve_device()
+        module_params = self._module_params(n_outputs, lengths)
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        train_idx, valid_idx = self._split_validation(
+            len(lengths), stratify, valid_idx, seed
+        )
+        train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
+        valid_ds = None
+        if valid_idx is not None:
+            valid_ds = self._dataset(
+                X, lengths, y, sample_weight, valid_idx, device, role="validate"
+            )
+        # The architecture, without the (large) initial embedding vectors.
+        architecture = {
+            **{k: v for k, v in module_params.items() if k != "pretrained_embeddings"},
+            "batch_size": batch_size_for(self.batch_size, len(train_ds)),
+            "holds_out": valid_ds is not None,
+        }
+        warm = self._is_warm()
+        if warm and not _same_architecture(self._fitted_architecture, architecture):
+            raise ValueError(
+                "warm_start=True needs the same architecture and data dimensions as "
+                "the previous fit; call fit with warm_start=False to start over."
+            )
+        epochs_before = len(self.net_.history) if warm else 0
+        n_valid = 0 if valid_ds is None else len(valid_ds)
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        # Seeded inside fork_rng: reproducible fits that leave the caller's
+        # global torch random state as it was.
+        with _TORCH_RANDOM_LOCK, torch_threads(self.n_threads):
+            with torch.random.fork_rng(devices=cuda):
+                torch.manual_seed(seed)
+                callbacks = make_callbacks(
+                    self, len(train_ds), n_valid, architecture["batch_size"]
+                )
+                if warm:
+                    self._continue_net(architecture, device, callbacks)
+                else:
+                    self._start_net(module_params, architecture, device, callbacks)
+                    self._after_initialize(X, lengths, sample_weight, train_idx)
+                self._train(train_ds, valid_ds, seed)
+        self._record_training(epochs_before)
+        if valid_ds is not None:
+            with torch_threads(self.n_threads):
+                self._after_training(
+                    X[valid_idx],
+                    lengths[valid_idx],
+                    y[valid_idx],
+                    sample_weight[valid_idx],
+                )
+        return self
+
+    def _split_validation(self, n_samples, stratify, valid_idx, seed):
+        """Return the training and held-out positions (None: nothing held out)."""
+        train_idx = np.arange(n_samples)
+        if valid_idx is not None:
+            return np.setdiff1d(train_idx, valid_idx), valid_idx
+        if not holds_out_data(
+            self.early_stopping, self.validation_fraction, n_samples, stratify
+        ):
+            return train_idx, None
+        return train_test_split(
+            train_idx,
+            test_size=self.validation_fraction,
+            random_state=seed,
+            stratify=stratify,
+        )
+
+    def _start_net(self, module_params, architecture, device, callbacks) -> None:
+        self.net_ = self._build_net(
+            {**module_params, **architecture}, device, callbacks
+        )
+        self.net_.initialize()
+        self._fitted_architecture = architecture
+
+    def _continue_net(self, architecture, device, callbacks) -> None:
+        """Apply the training settings changed since the last fit to ``net_``.
+
+        As in scikit-learn's warm starts, the weights carry over and the
+        current parameters (optimizer, learning rate, device, ...) apply.
+        """
+        net = self.net_
+        optimizer = optimizer_class(self.optimizer)
+        if optimizer is not net.optimizer:
+            switch_optimizer(
+                net, optimizer, optimizer_settings(self.optimizer, self.weight_decay)
+            )
+        move_net(net, device)
+        # Set weight_decay wherever the optimizer has one, so that a return
+        # to 0 applies too.
+        if "weight_decay" in net.optimizer_.defaults:
+            decay = {"optimizer__weight_decay": self.weight_decay}
+        else:
+            decay = optimizer_settings(self.optimizer, self.weight_decay)
+        net.set_params(
+            lr=self.lr,
+            **decay,
+            batch_size=architecture["batch_size"],
+            max_epochs=self.max_epochs,
+            verbose=self.verbose,
+        )
+        net.clip_grad_norm = self.clip_grad_norm
+        # The loss may depend on whether data is held out this time.
+        net.criterion = self._criterion(architecture["holds_out"])
+        net.initialize_criterion()
+        self._fitted_architecture = {
+            **self._fitted_architecture,
+            **{key: architecture[key] for key in _NET_SETTINGS},
+        }
+        net.callbacks = callbacks
+        net.initialize_callbacks()
+        self._continue_settings(architecture)
+
+    def _train(self, train_ds, valid_ds, seed) -> None:
+        net = self.net_
+        net.iterator_train__random_state = np.random.RandomState(seed)
+        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+        try:
+            net.partial_fit(train_ds)
+        finally:
+            # Neither data nor a random generator stays in the fitted net.
+            net.train_split = None
+            net.iterator_train__random_state = None
+
+    def _record_training(self, epochs_before: int) -> None:
+        """Set ``n_iter_``, ``history_``, ``best_epoch_``; warn if unconverged."""
+        net = self.net_
+        self.n_iter_ = len(net.history)
+        self.history_ = self._history_frame()
+        stopper = dict(net.callbacks_)["early_stopping"]
+        # As scikit-learn's MLP: running out of epochs before the stopping
+        # rule is met means the model may be undertrained. Cosine and
+        # one-cycle schedules are built to run all max_epochs.
+        if (
+            self.n_iter_ - epochs_before >= self.max_epochs
+            and stopper.misses_ < stopper.patience
+            and self.lr_schedule not in ("cosine", "onecycle")
+        ):
+            warnings.warn(
+                f"{type(self).__name__} ran all max_epochs={self.max_epochs} "
+                "epochs before its stopping rule was met (no improvement of "
+                f"its {stopper.monitor} by tol={self.tol} for {stopper.patience} "
+                f"epochs in a row; n_iter_no_change={self.n_iter_no_change!r}); "
+                "raise max_epochs to train longer.",
+                ConvergenceWarning,
+            )
+        # EarlyStopping's record: the epoch whose weights it restores. 0 when
+        # no epoch of this call improved (the last weights stay).
+        best = getattr(stopper, "best_epoch_", 0)
+        self.best_epoch_ = int(best) if best else self.n_iter_
+
+    def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
+        """A hook run once a new net exists, before it trains."""
+
+    def _continue_settings(self, architecture: dict) -> None:
+        """A hook run before a warm start trains on."""
+
+    def _after_training(self, X, lengths, y, sample_weight) -> None:
+        """A hook run on the held-out samples once training is over."""
+
+    def _history_frame(self) -> pd.DataFrame:
+        """The per-epoch records of ``net_.history``, without per-batch detail."""
+        rows = [
+            {
+                key: value
+                for key, value in epoch.items()
+                if key != "batches" and not key.endswith(("_best", "_batch_count"))
+            }
+            for epoch in self.net_.history
+        ]
+        frame = pd.DataFrame(rows)
+        first = ["epoch", "train_loss", "valid_loss", "valid_score", "lr", "dur"]
+        columns = [c for c in first if c in frame] + [
+            c for c in frame if c not in first
+        ]
+        return frame[columns] if len(frame) else frame
+
+    @staticmethod
+    def _dataset(
+        X, lengths, y, sample_weight, index, device, role="train"
+    ) -> SequenceDataset:
+        whole = len(index) == len(X) and np.array_equal(index, np.arange(len(X)))
+
+        def tensor(a):
+            # All samples in order: share the validated array instead of
+            # copying it (training only reads it); torch needs it writable.
+            if whole and a.flags.c_contiguous and a.flags.writeable:
+                return torch.as_tensor(a, device=device)
+            return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
+
+        weight = sample_weight[index]
+        if not weight.any():
+            raise ValueError(
+                f"sample_weight is zero for every sample to {role} on; give some "
+                "of them a positive weight"
+                + (" or change validation_fraction." if role == "validate" else ".")
+            )
+        # Equal weights give the plain mean loss: skip the weighting per batch.
+        weight = None if np.all(weight == weight[0]) else tensor(sample_weight)
+        return SequenceDataset(tensor(X), tensor(lengths), tensor(y), weight)
+
+    # -- inference ---------------------------------------------------------
+
+    def _predict_padded(
+        self, X: np.ndarray, lengths: np.ndarray, *, encode=False, pad=True
+    ) -> np.ndarray:
+        """Run the fitted module over padded ``X`` and return float32 outputs.
+
+        ``pad`` fills every batch up to the same number of rows, so that a
+        sequence's output does not depend, even in the last bits, on the
+        other sequences of its batch. Callers that feed one small batch at a
+        time and need no such guarantee (recursive forecasting) turn it off.
+        ``encode`` returns the pooled representation instead of the output.
+        """
+        module = self.net_.module_
+        device = next(module.parameters()).device
+        if not X.flags.writeable:
+            # torch cannot wrap a read-only array without a copy (and a warning).
+            X = X.copy()
+        dataset = SequenceDataset(
+            torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
+        )
+        rows = min(self.net_.batch_size, _INFERENCE_ROWS)
+        batches = BatchIterator(dataset, rows)
+        fn = module.encode if encode else module
+        # Known for the whole data: spares the module its check per batch.
+        equal = True if dataset.equal_lengths else None
+        # Left in eval mode: skorch switches to train mode at every training
+        # step, so nothing needs the previous mode back. Switching walks every
+        # submodule, which a recursive forecast would pay at each step: only
+        # when one of them is in training mode.
+        if any(m.training for m in module.modules()):
+            module.eval()
+        with torch_threads(self.n_threads), torch.inference_mode():
+            out = [
+                fn(**pad_rows(Xb, rows if pad else 0), equal_lengths=equal)[
+                    : len(Xb["X"])
+                ]
+                for Xb, _ in batches
+            ]
+        out = torch.cat(out).float().cpu().numpy()
+        if batches.order is not None:
+            restored = np.empty_like(out)
+            restored[batches.order] = out
+            out = restored
+        return out
+
+    def _example_input(self, n_samples: int, n_steps: int) -> dict:
+        """Module input of zeros, for ``summary``."""
+        X = torch.zeros(n_samples, n_steps, self._n_step_features)
+        lengths = torch.full((n_samples,), n_steps, dtype=torch.long)
+        return {"X": X, "lengths": lengths}
+
+    def summary(self, print_fn=None) -> None:
+        """Print a table of the network's layers, output shapes and parameters.
+
+        Like Keras' ``Model.summary``: one row per layer, then the total,
+        trainable and frozen parameter counts. Output dimensions that depend
+        on the data (batch size, sequence length) show as None.
+
+        Parameters
+        ----------
+        print_fn : callable or None, default=None
+            Called with each line of the table; None prints them.
+        """
+        check_is_fitted(self)
+        title = type(self).__name__
+        for text in summary_lines(title, self.net_.module_, self._example_input):
+            (print_fn or print)(text)

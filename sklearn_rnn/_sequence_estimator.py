@@ -1,0 +1,478 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The estimators that read whole sequences: numeric, ragged or token ids.
+
+``_SequenceEstimator`` adds to the training engine what sequence input needs:
+telling token ids from numbers, padding, the convolutional front-end and the
+input standardization, the "auto" training settings, a template ``fit`` whose
+one hook (``_encode_targets``) the classifier and the regressor fill in, and
+the learned representation as ``transform``.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import TransformerTags, check_array
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from ._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from ._engine import _RNNEngine
+from ._sequences import (
+    OOV_ID,
+    check_integral_ids,
+    compact_ids,
+    is_ragged,
+    python_scalar,
+    ragged_ids,
+)
+from ._validation import validate_sequences
+from .scaling import _moments, _scale_from_var
+
+# Fitting on token ids builds an embedding with a row per id up to the largest
+# one. Larger ids than this (about 2.4 GiB of float32 weights at the default
+# embedding_dim=64) are refused: they are more likely numbers read as ids
+# (timestamps, counts) than a vocabulary, and would exhaust memory.
+_MAX_VOCAB_SIZE = 10_000_000
+
+# ``conv_layers="auto"`` adds strided convolution blocks, each halving the
+# sequence, until the median training sequence is at most this many steps
+# long: the recurrent layers then read a few dozen steps, which they learn
+# from far more easily than hundreds, at a fraction of the cost.
+_AUTO_CONV_STEPS = 64
+
+
+def _auto_or(constraint) -> list:
+    return [StrOptions({"auto"}), *constraint]
+
+
+class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNNEngine):
+    """Sequence input, "auto" settings and a template ``fit`` for the networks.
+
+    Subclasses define ``_encode_targets(y, sample_weight)``, returning the
+    targets as the network trains on them, the sample weights, the number of
+    outputs and the labels to stratify the held-out split by (or None), and
+    set the fitted attributes that describe the targets.
+    """
+
+    _parameter_constraints: dict = {
+        **_RNNEngine._parameter_constraints,
+        "pooling": _auto_or(_RNNEngine._parameter_constraints["pooling"]),
+        "batch_size": _auto_or(_RNNEngine._parameter_constraints["batch_size"]),
+        "early_stopping": _auto_or(_RNNEngine._parameter_constraints["early_stopping"]),
+        "n_iter_no_change": _auto_or(
+            _RNNEngine._parameter_constraints["n_iter_no_change"]
+        ),
+        "conv_layers": _auto_or([Interval(Integral, 0, None, closed="left")]),
+        "input_norm": [StrOptions({"global", "sequence", "auto"}), None],
+        "token_ids": [StrOptions({"auto"}), "boolean"],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "pretrained_embeddings": [None, "array-like"],
+        "freeze_embeddings": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell: str = "lstm",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "auto",
+        head_hidden_sizes: tuple[int, ...] = (),
+        projection_size: int | None = None,
+        conv_layers: int | str = "auto",
+        input_norm: str | None = "auto",
+        token_ids: str | bool = "auto",
+        embedding_dim: int = 64,
+        pretrained_embeddings=None,
+        freeze_embeddings: bool = False,
+        optimizer: str | type = "adam",
+        lr: float = 0.005,
+        weight_decay: float = 0.0,
+        lr_schedule: str | None = "plateau",
+        batch_size: int | str = "auto",
+        max_epochs: int = 200,
+        early_stopping: bool | str = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int | str = "auto",
+        tol: float = 1e-4,
+        clip_grad_norm: float | None = 1.0,
+        device: str = "cpu",
+        n_threads: int | None = None,
+        random_state=None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            head_hidden_sizes=head_hidden_sizes,
+            projection_size=projection_size,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            device=device,
+            n_threads=n_threads,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+        )
+        self.conv_layers = conv_layers
+        self.input_norm = input_norm
+        self.token_ids = token_ids
+        self.embedding_dim = embedding_dim
+        self.pretrained_embeddings = pretrained_embeddings
+        self.freeze_embeddings = freeze_embeddings
+
+    # -- input -------------------------------------------------------------
+
+    def _validate_X(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``X`` padded, and the sequence lengths.
+
+        Numeric input becomes float32 ``(n, t, f)``; token ids become int64
+        ``(n, t)``. ``n_features_in_`` is the number of features per time step
+        for 3-D and variable-length input, 1 for token ids, and the number of
+        columns for 2-D numeric input (each row a univariate sequence), as
+        scikit-learn's checks expect.
+        """
+        if isinstance(X, pd.Series):
+            # A Series holds one sequence per entry, like a list.
+            X = X.to_list()
+        kind = self._input_kind(X) if reset else self._fitted_kind
+        if kind == "ids":
+            return self._validate_ids(X, reset=reset)
+        X, lengths, _ = validate_sequences(
+            self,
+            X,
+            reset=reset,
+            kind=kind,
+            dtype=(np.float32, np.float64),
+            ragged_dtype=np.float32,
+        )
+        return X.astype(np.float32, copy=False), lengths
+
+    def _input_kind(self, X) -> str:
+        """Tell token ids ("ids") from 2-D numeric ("table") or other sequences."""
+        auto = isinstance(self.token_ids, str)
+        if self.pretrained_embeddings is not None:
+            if not auto and not self.token_ids:
+                raise ValueError(
+                    "pretrained_embeddings needs token id input, but "
+                    "token_ids=False reads X as numbers; set token_ids=True (or "
+                    "'auto') to use pretrained_embeddings, or "
+                    "pretrained_embeddings=None for numeric X."
+                )
+            return "ids"
+        if not auto and self.token_ids:
+            return "ids"
+        if is_ragged(X):
+            first = np.asarray(X[0])
+            if auto and first.dtype.kind in "iu":
+                return "ids"
+            return "sequences"
+        if isinstance(X, pd.DataFrame):  # no conversion just to look
+            integer = all(pd.api.types.is_integer_dtype(d) for d in X.dtypes)
+            ndim = 2
+        else:
+            arr = X if hasattr(X, "dtype") else np.asarray(X)
+            integer, ndim = pd.api.types.is_integer_dtype(arr.dtype), arr.ndim
+        if auto and integer and ndim == 2:
+            return "ids"
+        return "table" if ndim == 2 else "sequences"
+
+    def _validate_ids(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        if is_ragged(X):
+            ids = ragged_ids(X)
+        else:
+            # A batch of texts without any token arrives zero steps wide.
+            ids = check_array(X, dtype=None, ensure_min_features=0, input_name="X")
+            check_integral_ids(ids, "X")
+        if (ids < 0).any():
+            raise ValueError(
+                "Token ids must be non-negative; X holds negative ids. Set "
+                "token_ids=False to read integer X as numbers."
+            )
+        # The largest id, compared before any cast to int64: ids too large
+        # for it (uint64, big floats) are refused or read as unknown tokens.
+        top = ids.max(initial=0)
+        if reset:
+            self.vocab_size_ = self._vocab_size(top)
+            self.n_features_in_ = 1
+            self._n_step_features = 1
+            self._fitted_kind = "ids"
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        # Ids never seen in fit have no trained vector: read them as unknown.
+        if top >= self.vocab_size_:
+            ids = np.where(ids >= self.vocab_size_, OOV_ID, ids)
+        return compact_ids(ids.astype(np.int64))
+
+    def _vocab_size(self, top) -> int:
+        """Rows of the embedding for training ids up to ``top``."""
+        if self.pretrained_embeddings is not None:
+            vocab_size = len(self._pretrained_weights())
+            if top >= vocab_size:
+                raise ValueError(
+                    f"X holds token id {python_scalar(top)}, outside the "
+                    f"{vocab_size} rows of pretrained_embeddings."
+                )
+            return vocab_size
+        if self._is_warm() and self._fitted_kind == "ids":
+            # Training goes on with the embedding it has: ids beyond it are
+            # unknown tokens, as in predict.
+            return self.vocab_size_
+        if top >= _MAX_VOCAB_SIZE:
+            raise ValueError(
+                f"X holds token id {python_scalar(top)}: an embedding with a row "
+                f"per id up to it would have more than {_MAX_VOCAB_SIZE:,} rows. "
+                "If X holds numbers rather than token ids (counts, timestamps), "
+                "set token_ids=False; otherwise renumber the ids consecutively "
+                "from 2 (0 is padding, 1 the unknown token), for instance with "
+                "TextTokenizer."
+            )
+        return max(int(top) + 1, OOV_ID + 1)
+
+    def _pretrained_weights(self) -> np.ndarray:
+        """Return ``pretrained_embeddings`` as float32 ``(vocab_size, dim)``."""
+        try:
+            weights = np.asarray(self.pretrained_embeddings, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "pretrained_embeddings must be a numeric array of shape "
+                f"(vocab_size, embedding_dim): {exc}"
+            ) from exc
+        if weights.ndim != 2 or 0 in weights.shape:
+            raise ValueError(
+                "pretrained_embeddings must be a numeric array of shape "
+                f"(vocab_size, embedding_dim) with both sizes at least 1; got "
+                f"shape {weights.shape}."
+            )
+        if not np.isfinite(weights).all():
+            raise ValueError("pretrained_embeddings contains NaN or infinity.")
+        return weights
+
+    # -- fit ---------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences ``X`` with targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences; see Notes of the class for the accepted forms.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels of any type (strings too) for a classifier,
+            one or several numbers per sequence for a regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (for a classifier, multiplied
+            by ``class_weight``).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with self._restore_on_error():
+            X, lengths = self._validate_X(X, reset=True)
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the "
+                    "target y is None."
+                )
+            check_consistent_length(lengths, y)
+            sample_weight = _check_sample_weight(
+                sample_weight, lengths, dtype=np.float32, ensure_non_negative=True
+            )
+            y, sample_weight, n_outputs, stratify = self._encode_targets(
+                y, sample_weight
+            )
+            return self._fit_net(
+                X, lengths, y, sample_weight, n_outputs, stratify=stratify
+            )
+
+    def _module_params(self, n_outputs: int, lengths: np.ndarray) -> dict:
+        params = super()._module_params(n_outputs, lengths)
+        params["conv_layers"] = self._n_conv_layers(lengths)
+        params["pooling"] = self._auto("pooling", params["conv_layers"])
+        if self._fitted_kind != "ids":
+            params["input_norm"] = self._auto("input_norm", params["conv_layers"])
+            return params
+        params["vocab_size"] = self.vocab_size_
+        params["embedding_dim"] = python_scalar(self.embedding_dim)
+        params["freeze_embeddings"] = self.freeze_embeddings
+        if self.pretrained_embeddings is not None:
+            weights = self._pretrained_weights()
+            params["embedding_dim"] = weights.shape[1]
+            params["pretrained_embeddings"] = weights
+        return params
+
+    def _n_conv_layers(self, lengths: np.ndarray) -> int:
+        """The number of convolution blocks of the network to build.
+
+        "auto" halves the median training length until it is at most
+        ``_AUTO_CONV_STEPS``; a warm start keeps the fitted network's count.
+        """
+        if self.conv_layers != "auto":
+            return int(self.conv_layers)
+        if self._is_warm():
+            return self._fitted_architecture.get("conv_layers", 0)
+        if self._fitted_kind == "ids":
+            # Not measured on long texts: words go to the recurrence as they are.
+            return 0
+        median = float(np.median(lengths)) if len(lengths) else 0.0
+        n = 0
+        while median > _AUTO_CONV_STEPS:
+            median = np.ceil(median / 2)
+            n += 1
+        return n
+
+    def _auto(self, name: str, conv_layers: int):
+        """Resolve ``pooling`` or ``input_norm`` given as "auto".
+
+        Long sequences (read through convolutions) and token ids take max
+        pooling; short numeric sequences the last step, which scored better
+        on them. Per-sequence standardization goes with the convolutions;
+        short sequences are standardized globally. A warm start keeps the
+        fitted choice.
+        """
+        value = getattr(self, name)
+        if value != "auto":
+            return value
+        if self._is_warm():
+            return self._fitted_architecture.get(name)
+        long = conv_layers > 0
+        if name == "pooling":
+            return "max" if long or self._fitted_kind == "ids" else "last"
+        return "sequence" if long else "global"
+
+    def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
+        """Set the network's input standardization from the training steps.
+
+        The (weighted) mean and standard deviation of each feature over the
+        valid steps of the training sequences, padding left out, as
+        :class:`~sklearn_rnn.SequenceScaler` computes them.
+        """
+        module = self.net_.module_
+        if self._fitted_kind == "ids" or module.input_norm is None:
+            return
+        X, lengths = X[train_idx], lengths[train_idx]
+        valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
+        weight = sample_weight[train_idx]
+        weights = None if np.all(weight == weight[0]) else np.repeat(weight, lengths)
+        mean, var, total = _moments(X[valid], weights)
+        std = _scale_from_var(var, mean, total)
+        with torch.no_grad():
+            module.input_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            module.input_scale.copy_(torch.as_tensor(std, dtype=torch.float32))
+
+    def _continue_settings(self, architecture: dict) -> None:
+        """Freeze or unfreeze the fitted embedding for a warm start.
+
+        Freezing is a training setting, not part of the architecture: the
+        optimizer holds every parameter, and Adam, SGD and the like skip those
+        that get no gradient. LBFGS steps all parameters along one direction
+        built from its history, so freezing clears that history.
+        """
+        embedding = self.net_.module_.embedding
+        if embedding is None or "freeze_embeddings" not in architecture:
+            return
+        frozen = bool(architecture["freeze_embeddings"])
+        was_frozen = not embedding.weight.requires_grad
+        embedding.weight.requires_grad_(not frozen)
+        if (
+            frozen
+            and not was_frozen
+            and isinstance(self.net_.optimizer_, torch.optim.LBFGS)
+        ):
+            self.net_.optimizer_.state.clear()
+        # What a rebuilt network (say, after loading) starts from.
+        vars(self.net_)["module__freeze_embeddings"] = frozen
+        self._fitted_architecture = {
+            **self._fitted_architecture,
+            "freeze_embeddings": frozen,
+        }
+
+    # -- inference ---------------------------------------------------------
+
+    def _network_output(self, X, *, encode: bool = False) -> np.ndarray:
+        """Validate ``X`` and return the fitted network's float32 outputs."""
+        check_is_fitted(self)
+        X, lengths = self._validate_X(X, reset=False)
+        return self._predict_padded(X, lengths, encode=encode)
+
+    def _example_input(self, n_samples: int, n_steps: int) -> dict:
+        if self._fitted_kind != "ids":
+            return super()._example_input(n_samples, n_steps)
+        X = torch.full((n_samples, n_steps), OOV_ID, dtype=torch.long)
+        lengths = torch.full((n_samples,), n_steps, dtype=torch.long)
+        return {"X": X, "lengths": lengths}
+
+    def transform(self, X) -> np.ndarray:
+        """Return the pooled sequence representation learned by the network.
+
+        This is the vector the head reads, so a fitted estimator can serve as
+        a feature extractor ahead of another estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences, as in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_hidden)
+            ``n_hidden`` is ``hidden_size``, doubled when bidirectional.
+        """
+        return self._network_output(X, encode=True).astype(np.float64)
+
+    @property
+    def _n_features_out(self) -> int:
+        """Width of ``transform``'s output, for ``get_feature_names_out``."""
+        check_is_fitted(self)
+        return self.net_.module_.output_size
+
+    def fit_transform(self, X, y, **fit_params) -> np.ndarray:
+        """Fit the network, then return the representation of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        **fit_params : dict
+            Passed to ``fit`` (``sample_weight``).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_hidden)
+            Same as ``fit(X, y, **fit_params).transform(X)``.
+        """
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # ``transform`` returns the learned representation (float64).
+        tags.transformer_tags = TransformerTags()
+        return tags
