@@ -5,8 +5,9 @@ _RECURRENT_DOC = """\
     cell : {"rnn", "rnn_relu", "lstm", "gru"}, default="lstm"
         Recurrent cell: a simple RNN with tanh or ReLU, an LSTM or a GRU.
         The LSTM is the default because torch runs it through oneDNN's fused
-        kernel on the CPU, where a GRU of the same width trains 2-2.5x slower
-        (on a GPU both use cuDNN); the two scored alike on the examples.
+        kernel on the CPU, where a GRU of the same width trains more slowly
+        (``benchmarks/bench_fit_predict.py`` times both; on a GPU both use
+        cuDNN); the two scored alike on the examples.
 
     hidden_size : int, default=64
         Hidden units per direction and layer.

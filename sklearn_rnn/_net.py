@@ -78,8 +78,8 @@ class _SequenceNet(NeuralNet):
 
     def _set_training(self, training=True):
         # skorch calls this on every batch; setting every submodule to a mode
-        # it already has cost about 50 us per batch. Reading the flags is
-        # cheap.
+        # it already has walks the whole module tree. Reading the flags is
+        # cheaper.
         modules = (*self.module_.modules(), *self.criterion_.modules())
         if all(m.training is training for m in modules):
             return
@@ -99,8 +99,9 @@ class _SequenceNet(NeuralNet):
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # skorch's loop notifies every callback of three events per batch and
-        # goes through several generic helpers; on a 4-5 ms LSTM batch that
-        # was about 5% of the training time. Validation and any other step
+        # goes through several generic helpers, a visible share of the time of
+        # a small model's batch (benchmarks/bench_fit_predict.py compares the
+        # epoch with a plain PyTorch loop). Validation and any other step
         # function keep skorch's loop.
         if not training or iterator is None or step_fn != self.train_step:
             return super().run_single_epoch(
