@@ -3,6 +3,7 @@
 
 from .classifier import RNNClassifier
 from .forecasting import SequenceForecaster
+from .long_format import sequences_from_long
 from .persistence import load, save
 from .regressor import RNNRegressor
 from .scaling import SequenceScaler
@@ -22,4 +23,5 @@ __all__ = [
     "load",
     "make_windows",
     "save",
+    "sequences_from_long",
 ]

@@ -8,7 +8,7 @@ release that moves them touches a single file.
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval as _Interval
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import StrOptions, validate_params
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
@@ -22,6 +22,7 @@ __all__ = [
     "_check_sample_weight",
     "_fit_context",
     "validate_data",
+    "validate_params",
 ]
 
 

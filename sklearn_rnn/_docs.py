@@ -67,8 +67,11 @@ _TOKEN_DOC = """\
     token_ids : "auto" or bool, default="auto"
         Whether ``X`` holds integer token ids (for instance from
         :class:`~sklearn_rnn.TextTokenizer`) that go through an embedding
-        layer. "auto" reads 2-D integer arrays and variable-length lists of
-        integer sequences as token ids; set False to read integers as numbers.
+        layer. "auto" reads as token ids what ``TextTokenizer`` returns: a
+        2-D integer NumPy array, or a list of 1-D integer arrays; integer
+        DataFrames and sequences of several integer features are numbers.
+        Set False to read a 2-D integer array as numbers, True to read any
+        input as ids.
         Id 0 is padding and marks the end of each sequence; id 1 is the
         out-of-vocabulary id, which ids above those seen in ``fit`` map to.
         Ids in ``fit`` must be below 10,000,000 (the rows of the embedding

@@ -10,11 +10,13 @@ the learned representation as ``transform``.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
 import torch
+from pandas.api.typing import DataFrameGroupBy, SeriesGroupBy
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import TransformerTags, check_array
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
@@ -154,9 +156,24 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
         columns for 2-D numeric input (each row a univariate sequence), as
         scikit-learn's checks expect.
         """
+        if isinstance(X, (DataFrameGroupBy, SeriesGroupBy)):
+            raise TypeError(
+                "X is a pandas GroupBy, which is not sequence data. Turn a long "
+                "table (one row per sequence id and time step) into sequences "
+                "with sklearn_rnn.sequences_from_long(frame, id_column=..., "
+                "time_column=..., label_column=...)."
+            )
         if isinstance(X, pd.Series):
             # A Series holds one sequence per entry, like a list.
             X = X.to_list()
+        if reset and isinstance(X, pd.DataFrame) and X.index.has_duplicates:
+            warnings.warn(
+                "X is a DataFrame whose index repeats: each of its rows is read "
+                "as one univariate sequence of its columns. If it is a long "
+                "table (one row per sequence id and time step), turn it into "
+                "sequences with sklearn_rnn.sequences_from_long first.",
+                UserWarning,
+            )
         kind = self._input_kind(X) if reset else self._fitted_kind
         if kind == "ids":
             return self._validate_ids(X, reset=reset)
@@ -171,7 +188,13 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
         return X.astype(np.float32, copy=False), lengths
 
     def _input_kind(self, X) -> str:
-        """Tell token ids ("ids") from 2-D numeric ("table") or other sequences."""
+        """Tell token ids ("ids") from 2-D numeric ("table") or other sequences.
+
+        "auto" reads as token ids only what :class:`~sklearn_rnn.TextTokenizer`
+        returns and little else can be: a 2-D integer array, or a list of 1-D
+        integer arrays (one id per step). Integer DataFrames (tables of
+        counts) and sequences of several integer features are numbers.
+        """
         auto = isinstance(self.token_ids, str)
         if self.pretrained_embeddings is not None:
             if not auto and not self.token_ids:
@@ -185,19 +208,16 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
         if not auto and self.token_ids:
             return "ids"
         if is_ragged(X):
-            first = np.asarray(X[0])
-            if auto and first.dtype.kind in "iu":
+            arrays = (np.asarray(x) for x in X)
+            if auto and all(a.ndim == 1 and a.dtype.kind in "iu" for a in arrays):
                 return "ids"
             return "sequences"
         if isinstance(X, pd.DataFrame):  # no conversion just to look
-            integer = all(pd.api.types.is_integer_dtype(d) for d in X.dtypes)
-            ndim = 2
-        else:
-            arr = X if hasattr(X, "dtype") else np.asarray(X)
-            integer, ndim = pd.api.types.is_integer_dtype(arr.dtype), arr.ndim
-        if auto and integer and ndim == 2:
+            return "table"
+        arr = X if hasattr(X, "dtype") else np.asarray(X)
+        if auto and arr.ndim == 2 and arr.dtype.kind in "iu":
             return "ids"
-        return "table" if ndim == 2 else "sequences"
+        return "table" if arr.ndim == 2 else "sequences"
 
     def _validate_ids(self, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         if is_ragged(X):

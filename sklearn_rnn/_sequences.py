@@ -214,6 +214,14 @@ def python_scalar(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+# Every refusal of token ids says how to read the data as numbers instead.
+_NUMBERS_HINT = (
+    " X is read as token ids (token_ids=True, pretrained_embeddings, or "
+    "token_ids='auto' on integer input); set token_ids=False to read it as "
+    "numbers."
+)
+
+
 def check_integral_ids(ids: np.ndarray, where: str) -> None:
     """Refuse token ids that are not whole numbers (integral floats pass)."""
     if ids.dtype.kind in "iub":
@@ -232,22 +240,25 @@ def check_integral_ids(ids: np.ndarray, where: str) -> None:
         )
         raise ValueError(
             f"Token ids must be integers; {where} holds {kind}. Tokenize text "
-            "with TextTokenizer first."
+            "with TextTokenizer first." + _NUMBERS_HINT
         )
     try:
         values = ids.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"Token ids must be integers; {where} could not be read as numbers: {exc}"
+            f"Token ids must be integers; {where} could not be read as numbers: "
+            f"{exc}." + _NUMBERS_HINT
         ) from exc
     if not np.isfinite(values).all():
-        raise ValueError(f"Token ids must be integers; {where} holds NaN or infinity.")
+        raise ValueError(
+            f"Token ids must be integers; {where} holds NaN or infinity."
+            + _NUMBERS_HINT
+        )
     if not np.array_equal(values, np.round(values)):
         bad = values[values != np.round(values)][0]
         raise ValueError(
             f"Token ids must be integers; {where} holds non-integer values such "
-            f"as {python_scalar(bad)!r}. Numeric sequences need token_ids=False "
-            "and no pretrained_embeddings."
+            f"as {python_scalar(bad)!r}." + _NUMBERS_HINT
         )
 
 
@@ -265,6 +276,6 @@ def ragged_ids(X) -> np.ndarray:
     if ids.shape[2] != 1:
         raise ValueError(
             "Token ids must be one id per time step; got sequences with "
-            f"{ids.shape[2]} features."
+            f"{ids.shape[2]} features." + _NUMBERS_HINT
         )
     return ids[:, :, 0]

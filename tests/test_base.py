@@ -1065,8 +1065,8 @@ def test_estimator_pandas_extension_dtypes(Estimator, dtype):
     X = pd.DataFrame(values).astype(dtype)
     y = _target(Estimator, values[:, :, None].astype(float))
     est = Estimator(**FAST_PARAMS).fit(X, y)
-    # Integer columns are token ids under token_ids="auto", floats a table.
-    assert est._fitted_kind == ("ids" if dtype == "Int64" else "table")
+    # A DataFrame is a table of numbers under token_ids="auto", integers too.
+    assert est._fitted_kind == "table"
     assert np.all(np.isfinite(_outputs(est, X)))
 
 
@@ -1233,3 +1233,48 @@ def test_estimator_warm_start_changes_freeze_embeddings(
     save(clf, tmp_path / "model.skrnn")
     loaded = load(tmp_path / "model.skrnn")
     assert loaded.net_.module_.embedding.weight.requires_grad is start_frozen
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_estimator_groupby_input_points_to_sequences_from_long(Estimator):
+    """Check that a GroupBy passed as X gets a TypeError naming the function."""
+    frame = pd.DataFrame({"id": [0, 0, 1, 1], "v": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(TypeError, match="sequences_from_long"):
+        Estimator(**FAST_PARAMS).fit(frame.groupby("id")[["v"]], [0, 1])
+    est = Estimator(**FAST_PARAMS).fit(np.zeros((4, 3, 1)), [0, 1, 0, 1])
+    with pytest.raises(TypeError, match="sequences_from_long"):
+        est.predict(frame.groupby("id")["v"])
+
+
+def test_estimator_repeated_index_warns_of_long_table():
+    """Check that a DataFrame with a repeating index warns it may be long."""
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]}, index=[0, 0, 1, 1])
+    with pytest.warns(UserWarning, match="index repeats"):
+        RNNRegressor(**FAST_PARAMS).fit(frame, [1.0, 2.0, 3.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    "X, kind",
+    [
+        (np.arange(24).reshape(6, 4) % 7 + 2, "ids"),  # TextTokenizer's output
+        ([np.array([2, 3, 4]), np.array([5, 6])] * 3, "ids"),
+        (pd.DataFrame(np.arange(24).reshape(6, 4)), "table"),
+        ([np.ones((3, 8), dtype=int), np.ones((2, 8), dtype=int)] * 3, "sequences"),
+        (np.ones((6, 4, 8), dtype=int), "sequences"),
+    ],
+)
+def test_estimator_auto_token_ids_rule(X, kind):
+    """Check which integer inputs token_ids='auto' reads as token ids."""
+    est = RNNRegressor(**FAST_PARAMS).fit(X, np.arange(6.0))
+    assert est._fitted_kind == kind
+
+
+def test_estimator_token_id_errors_name_token_ids_false():
+    """Check that refusals of token ids say how to read numbers instead."""
+    X = [np.ones((3, 8), dtype=int), np.ones((2, 8), dtype=int)]
+    with pytest.raises(ValueError, match="token_ids=False"):
+        RNNRegressor(**FAST_PARAMS, token_ids=True).fit(X, [1.0, 2.0])
+    with pytest.raises(ValueError, match="token_ids=False"):
+        RNNRegressor(**FAST_PARAMS, token_ids=True).fit(
+            np.full((2, 3), 0.5), [1.0, 2.0]
+        )
