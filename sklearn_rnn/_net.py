@@ -7,6 +7,9 @@ The net here changes how one training batch is run, not what happens in it.
 
 from __future__ import annotations
 
+import re
+import sys
+
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog
@@ -194,3 +197,20 @@ class _QuietPrintLog(PrintLog):
     def on_epoch_end(self, net, **kwargs):
         if net.verbose or self.sink is not print:
             super().on_epoch_end(net, **kwargs)
+
+    def format_row(self, row, key, color):
+        # skorch colours the best values with ANSI codes: on a terminal only,
+        # not in a log file or a pipe.
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and not _colour_sink(self.sink):
+            text = _ANSI_CODE.sub("", text)
+        return text
+
+
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _colour_sink(sink) -> bool:
+    """Whether ``sink`` prints to a terminal (``print`` to a tty stdout)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return sink is print and isatty is not None and isatty()

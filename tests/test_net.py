@@ -228,3 +228,13 @@ def test_predict_puts_every_submodule_in_eval_mode(sequences_3d):
     est.net_.module_.dropout.train()
     np.testing.assert_array_equal(est.predict_proba(X), expected)
     assert not est.net_.module_.dropout.training
+
+
+def test_epoch_table_has_colours_only_on_a_terminal(sequences_3d, monkeypatch, capsys):
+    """Check that the epoch table has ANSI colours on a terminal only."""
+    X, y = sequences_3d
+    RNNClassifier(hidden_size=4, max_epochs=3, verbose=1, random_state=0).fit(X, y)
+    assert "\x1b[" not in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    RNNClassifier(hidden_size=4, max_epochs=3, verbose=1, random_state=0).fit(X, y)
+    assert "\x1b[" in capsys.readouterr().out
