@@ -61,6 +61,28 @@ def _scale_from_var(var: np.ndarray, mean: np.ndarray, total: float) -> np.ndarr
     return scale
 
 
+def _require(condition, what: str) -> None:
+    if not condition:
+        raise ValueError(what)
+
+
+def _is_count(value) -> bool:
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value >= 0
+    )
+
+
+def _is_finite_float64(value) -> bool:
+    return (
+        type(value) is np.ndarray
+        and value.dtype == np.float64
+        and value.ndim == 1
+        and bool(np.isfinite(value).all())
+    )
+
+
 class SequenceScaler(
     _ArrayOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 ):
@@ -230,6 +252,44 @@ class SequenceScaler(
                 self.var_ = var
                 self.scale_ = _scale_from_var(var, mean, total)
         return self
+
+    def _check_loaded_state(self) -> None:
+        """Check the fitted attributes of a scaler read from a file.
+
+        The statistics must fit the parameters and the kind of input ``fit``
+        saw. Raises a ``ValueError`` saying what is wrong.
+        """
+        names = ("n_features_in_", "_n_step_features", "_fitted_kind")
+        stats = ("mean_", "var_", "scale_")
+        missing = [name for name in names + stats if name not in vars(self)]
+        if missing:
+            raise ValueError(f"missing the fitted attribute(s) {missing} in the file")
+        n, step, kind = (getattr(self, name) for name in names)
+        _require(_is_count(n) and n >= 1, "n_features_in_ must be a positive int")
+        _require(
+            kind in ("table", "sequences"),
+            "_fitted_kind must be 'table' or 'sequences'",
+        )
+        _require(
+            _is_count(step) and step == (1 if kind == "table" else n),
+            "_n_step_features must be 1 for 2-D input, else n_features_in_",
+        )
+        _require(
+            kind == "table" or "feature_names_in_" not in vars(self),
+            "feature_names_in_ is defined only for 2-D input",
+        )
+        for name, wanted in zip(stats, (self.with_mean, self.with_std, self.with_std)):
+            value = getattr(self, name)
+            if not wanted:
+                _require(value is None, f"{name} must be None when it is not used")
+                continue
+            _require(
+                _is_finite_float64(value) and value.shape == (step,),
+                f"{name} must be a finite float64 array of one value per feature",
+            )
+        if self.with_std:
+            _require(bool((self.var_ >= 0).all()), "var_ must not be negative")
+            _require(bool((self.scale_ > 0).all()), "scale_ must be positive")
 
     def _apply(self, X, *, inverse: bool):
         check_is_fitted(self)

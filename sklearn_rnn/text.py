@@ -18,6 +18,10 @@ from .windowing import _ArrayOutputMixin
 
 __all__ = ["TextTokenizer"]
 
+# The output is a dense array of max_len ids per document: beyond this
+# length, one row would take megabytes for a sequence no network reads.
+_MAX_LEN = 1_000_000
+
 
 def _as_texts(X, input_name: str = "X") -> list[str]:
     """Return the documents of ``X`` as a list of str, or raise a clear error."""
@@ -82,9 +86,9 @@ class TextTokenizer(
     max_vocab : int or None, default=None
         Keep at most this many (most frequent) tokens.
     max_len : int or None, default=None
-        Length of the output rows. Longer documents are truncated (see
-        ``truncating``). None pads to the longest document of each
-        ``transform`` call; the estimators handle any width.
+        Length of the output rows, at most one million. Longer documents are
+        truncated (see ``truncating``). None pads to the longest document of
+        each ``transform`` call; the estimators handle any width.
     truncating : {"pre", "post"}, default="post"
         Drop tokens from the start ("pre") or the end ("post") of documents
         longer than ``max_len``.
@@ -110,6 +114,11 @@ class TextTokenizer(
     vocabulary over its tokens and keeps the padding and unknown-token ids
     the estimators expect, with no extra dependency here.
 
+    ``token_pattern`` is run by Python's ``re`` module, which backtracks: a
+    pattern such as ``"(a+)+$"`` can take exponential time on some texts.
+    Such patterns are not detected; review the ``token_pattern`` of a
+    tokenizer loaded from a file you did not write.
+
     The output stays a NumPy array of ids with ``set_output(transform="pandas")``
     (which warns, and exists so that ``Pipeline.set_output`` configures the
     other steps).
@@ -132,7 +141,7 @@ class TextTokenizer(
         "analyzer": [StrOptions({"word", "char"})],
         "min_freq": [Interval(Integral, 1, None, closed="left")],
         "max_vocab": [Interval(Integral, 1, None, closed="left"), None],
-        "max_len": [Interval(Integral, 1, None, closed="left"), None],
+        "max_len": [Interval(Integral, 1, _MAX_LEN, closed="both"), None],
         "truncating": [StrOptions({"pre", "post"})],
         "padding": [StrOptions({"pre", "post"})],
     }
@@ -177,6 +186,34 @@ class TextTokenizer(
                 f"token_pattern={self.token_pattern!r} has {pattern.groups} "
                 "capturing groups; at most one is allowed (its match is the "
                 "token). Make the others non-capturing with (?:...)."
+            )
+
+    def _check_loaded_state(self) -> None:
+        """Check the fitted attributes of a tokenizer read from a file.
+
+        ``fit`` numbers the vocabulary 2, 3, ... (0 is padding, 1 the unknown
+        token): other ids would pass the range of the embeddings trained on
+        this output, or collide with padding. Raises a ``ValueError`` saying
+        what is wrong.
+        """
+        names = ("vocabulary_", "n_features_in_")
+        missing = [name for name in names if name not in vars(self)]
+        if missing:
+            raise ValueError(f"missing the fitted attribute(s) {missing} in the file")
+        self._check_params()
+        if type(self.n_features_in_) is not int or self.n_features_in_ != 1:
+            raise ValueError("n_features_in_ must be 1")
+        vocab = self.vocabulary_
+        if not (
+            type(vocab) is dict
+            and vocab
+            and all(type(token) is str for token in vocab)
+            and all(type(i) is int for i in vocab.values())
+            and sorted(vocab.values()) == list(range(2, len(vocab) + 2))
+        ):
+            raise ValueError(
+                "vocabulary_ must map tokens to distinct int ids from 2 to "
+                "len(vocabulary_) + 1, as fit numbers them"
             )
 
     def _tokenize(self, doc: str) -> list[str]:

@@ -14,7 +14,6 @@ import torch
 from numpy.testing import assert_array_equal
 from pandas.testing import assert_frame_equal, assert_series_equal
 from sklearn.base import BaseEstimator
-from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import (
     MaxAbsScaler,
@@ -34,10 +33,18 @@ from sklearn_rnn import (
     persistence,
 )
 from sklearn_rnn.persistence import FORMAT_VERSION, _load_optimizer, load, save
+from sklearn_rnn.persistence._file import content_digest
 
 safetensors = pytest.importorskip("safetensors")
 from safetensors import safe_open  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
+
+
+def _save_signed(weights, path, metadata):
+    """Write an edited file with the digest of its new content, as save would."""
+    metadata = {**metadata, "digest": content_digest(metadata["estimator"], weights)}
+    save_file(weights, path, metadata=metadata)
+
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 64, "random_state": 0}
 TEXTS = ["the cat sat", "a dog ran far", "the dog sat", "cats and dogs", "a cat"] * 4
@@ -341,11 +348,7 @@ class _Custom(BaseEstimator):
     "estimator, match",
     [
         (TextTokenizer(tokenizer=lambda doc: doc.split()), "TextTokenizer.tokenizer"),
-        (RNNRegressor(optimizer=_MyAdam), "RNNRegressor.optimizer"),
         (RNNRegressor(callbacks=[("x", object())]), "callbacks=None"),
-        (make_pipeline(PCA(), RNNRegressor()), "step 'pca' is a PCA"),
-        (make_pipeline(_Custom()), "step '_custom' is a _Custom"),
-        (PCA(), "Cannot save PCA: it is a PCA"),
         (TextTokenizer(token_pattern=np.datetime64("2020")), "datetime64"),
         (
             RNNClassifier(pretrained_embeddings=pd.DataFrame(np.ones((3, 2)))),
@@ -356,7 +359,6 @@ class _Custom(BaseEstimator):
             "SequenceForecaster.known_columns: a pandas Index",
         ),
         (SequenceForecaster(quantiles=pd.Series([0.1, 0.9])), "a pandas Series"),
-        (RNNRegressor(head_hidden_sizes=np.ma.array([3])), "MaskedArray"),
     ],
 )
 def test_save_refuses_unsupported_values(estimator, match, tmp_path):
@@ -458,7 +460,7 @@ def test_save_refuses_invalid_estimators(estimator, match, tmp_path):
 
 def test_save_refuses_strings_padded_beyond_what_load_reads(tmp_path, monkeypatch):
     """Check that save refuses the padded string arrays that load would refuse."""
-    monkeypatch.setattr(persistence, "_MAX_PADDED_BYTES", 20_000)
+    monkeypatch.setattr(persistence._arrays, "_MAX_PADDED_BYTES", 20_000)
     est = SequenceWindower().fit(np.zeros((3, 1)))
     est.extra_ = np.array(["a", "b"], dtype="<U2000")  # 16 000 bytes: kept
     loaded = _round_trip(est, tmp_path)
@@ -472,7 +474,7 @@ def test_save_refuses_strings_padded_beyond_what_load_reads(tmp_path, monkeypatc
     with safe_open(tmp_path / "m", "pt") as file:
         meta = dict(file.metadata())
     meta["estimator"] = meta["estimator"].replace('"<U1"', '"<U2000"')
-    save_file({}, tmp_path / "m", metadata=meta)
+    _save_signed({}, tmp_path / "m", meta)
     with pytest.raises(ValueError, match="far wider than its longest value"):
         load(tmp_path / "m")
 
@@ -514,7 +516,7 @@ def _edit_saved(estimator, tmp_path, edit):
     data = json.loads(meta["estimator"])
     edit(data["__estimator__"])
     meta["estimator"] = json.dumps(data)
-    save_file(weights, path, metadata=meta)
+    _save_signed(weights, path, meta)
     return path
 
 
@@ -820,7 +822,7 @@ def _rewrite(source, target, payload=None, tensors=None, metadata=None):
         tensors(weights)
     if metadata is not None:
         metadata(meta)
-    save_file(weights, target, metadata=meta)
+    _save_signed(weights, target, meta)
     return target
 
 
@@ -959,7 +961,7 @@ def test_load_rejects_pipeline_memory(saved_pipeline, tmp_path):
     data = json.loads(meta["estimator"])
     data["__estimator__"]["params"]["memory"] = str(tmp_path / "cache")
     meta["estimator"] = json.dumps(data)
-    save_file(weights, tmp_path / "m", metadata=meta)
+    _save_signed(weights, tmp_path / "m", meta)
     with pytest.raises(ValueError, match="memory=None"):
         load(tmp_path / "m")
 
@@ -1280,6 +1282,10 @@ def _set_time(kind, body):
         (lambda s: s.update(window_=-3), "window_ must be a positive int"),
         (lambda s: s.update(horizon_="x"), "horizon_ must be a positive int"),
         (lambda s: s.update(_series_pos=7), "_series_pos must be a column"),
+        (
+            lambda s: s.pop("window_"),
+            r"missing the fitted attribute\(s\) \['window_'\]",
+        ),
     ],
 )
 def test_load_rejects_tampered_forecaster(saved_forecaster, edit, match, tmp_path):
@@ -1291,34 +1297,9 @@ def test_load_rejects_tampered_forecaster(saved_forecaster, edit, match, tmp_pat
     edit(data["__estimator__"]["state"])
     meta["estimator"] = json.dumps(data)
     path = tmp_path / "m"
-    save_file(weights, path, metadata=meta)
+    _save_signed(weights, path, meta)
     with pytest.raises(ValueError, match=match):
         load(path)
-
-
-def test_load_forecaster_written_before_fitted_window(saved_forecaster, tmp_path):
-    """Check that files without window_, horizon_ and _series_pos still load.
-
-    Earlier files kept the fitted window and horizon in the parameters only,
-    and set no _series_pos without a series column.
-    """
-    expected = load(saved_forecaster)
-    with safe_open(saved_forecaster, "pt") as file:
-        meta = dict(file.metadata())
-        weights = {key: file.get_tensor(key) for key in file.keys()}
-    data = json.loads(meta["estimator"])
-    state = data["__estimator__"]["state"]
-    for name in ("window_", "horizon_", "_series_pos"):
-        state.pop(name)
-    meta["estimator"] = json.dumps(data)
-    path = tmp_path / "old"
-    save_file(weights, path, metadata=meta)
-    loaded = load(path)
-    assert (loaded.window_, loaded.horizon_, loaded._series_pos) == (4, 1, None)
-    X = _series_frame(
-        pd.date_range("2024-01-02", periods=12, freq="h", tz="Europe/Paris")
-    )
-    assert_array_equal(loaded.predict(X), expected.predict(X))
 
 
 @pytest.mark.parametrize("input_norm", [None, "global", "sequence"])
@@ -1343,19 +1324,16 @@ def test_save_load_front_end_and_training_settings(tmp_path, input_norm):
         )
 
 
-def test_load_describes_a_version_01_network():
-    """Check that a 0.1 network (no front-end or input scaling) stays itself."""
-    from sklearn_rnn.persistence import _upgrade_v01_network
+def test_load_refuses_format_version_1(saved_pipeline, tmp_path):
+    """Check that a file of format version 1 is refused, naming both versions."""
 
-    est = RNNClassifier()
-    est._fitted_architecture = {"hidden_size": 8, "pooling": "last"}
-    _upgrade_v01_network(est, params={"hidden_size": 8})
-    assert est._fitted_architecture["conv_layers"] == 0
-    assert est._fitted_architecture["input_norm"] is None
-    assert est.conv_layers == 0 and est.input_norm is None
-    assert est.label_smoothing == 0.0 and est.temperature_scaling is False
-    # Parameters the file holds are kept.
-    est = RNNClassifier(input_norm="global")
-    est._fitted_architecture = {"hidden_size": 8}
-    _upgrade_v01_network(est, params={"input_norm": "global"})
-    assert est.input_norm == "global"
+    def version_1(meta):
+        meta["format_version"] = "1"
+
+    path = _rewrite(saved_pipeline, tmp_path / "v1", metadata=version_1)
+    with pytest.raises(
+        ValueError,
+        match="written with file format version '1'.*reads format version 2 only"
+        ".*re-save it with save",
+    ):
+        load(path)
