@@ -10,7 +10,9 @@ tensors stays in Python:
   seen in ``fit`` to 1;
 - variable-length input: the graph takes zero-padded sequences plus their
   lengths (what :func:`sklearn_rnn.data.pad_sequences` and
-  :func:`sklearn_rnn.data.split_nan_padding` return);
+  :func:`sklearn_rnn.data.split_nan_padding` return). A graph exported with
+  ``lengths=False`` takes ``X`` alone: equal-length sequences, or token ids
+  padded after the tokens;
 - for :class:`~sklearn_rnn.SequenceForecaster`, cutting the table into
   scaled windows: :func:`onnx_inputs` does it.
 """
@@ -67,22 +69,40 @@ def _check_exportable(estimator, function: str) -> None:
     check_is_fitted(estimator)
 
 
-def _graph(estimator) -> tuple[InferenceGraph, list[str], str]:
+def _check_lengths(estimator, lengths) -> None:
+    if not isinstance(lengths, bool):
+        raise ValueError(f"lengths must be True or False, got {lengths!r}.")
+    if not lengths and isinstance(estimator, SequenceForecaster):
+        raise ValueError(
+            "lengths=False is for RNNClassifier and RNNRegressor: the "
+            "forecaster's windows are shorter at the start of a series, so its "
+            "graph takes their lengths."
+        )
+
+
+def _graph(estimator, lengths: bool) -> tuple[InferenceGraph, list[str], str]:
     _check_exportable(estimator, "to_onnx")
+    _check_lengths(estimator, lengths)
     # A copy: the fitted estimator keeps its device and train/eval mode.
     net = copy.deepcopy(estimator.net_.module_).cpu().eval()
+    inputs = ["X", "lengths"] if lengths else ["X"]
     if isinstance(estimator, SequenceForecaster):
         graph = InferenceGraph(net, "affine", with_level=True)
-        return graph, ["X", "lengths", "level", "scale", "offset"], "forecasts"
+        return graph, [*inputs, "level", "scale", "offset"], "forecasts"
     if isinstance(estimator, RNNClassifier):
-        return InferenceGraph(net, "softmax"), ["X", "lengths"], "probabilities"
+        graph = InferenceGraph(net, "softmax", with_lengths=lengths)
+        return graph, inputs, "probabilities"
     graph = InferenceGraph(
-        net, "affine", scale=estimator._y_scale, offset=estimator._y_mean
+        net,
+        "affine",
+        scale=estimator._y_scale,
+        offset=estimator._y_mean,
+        with_lengths=lengths,
     )
-    return graph, ["X", "lengths"], "predictions"
+    return graph, inputs, "predictions"
 
 
-def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
+def to_onnx(estimator, path, *, lengths: bool = True, opset_version: int = 17) -> str:
     """Write the inference graph of a fitted estimator to an ONNX file.
 
     Inputs of the graph: ``X``, float32 ``(batch, time, n_features)``, or
@@ -90,7 +110,7 @@ def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
     valid steps of each sequence (padding after them is ignored). The
     forecaster's graph also takes float32 ``level``, ``scale`` and ``offset``
     per row (see :func:`onnx_inputs`). Batch size and sequence length are
-    dynamic.
+    dynamic. With ``lengths=False`` the graph takes ``X`` alone.
 
     Outputs: ``probabilities`` ``(batch, n_classes)`` for a classifier, in the
     order of ``classes_``; ``predictions`` ``(batch, n_outputs)`` for a
@@ -103,6 +123,13 @@ def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
         A fitted estimator.
     path : str or path-like
         File to write.
+    lengths : bool, default=True
+        Whether the graph takes the ``lengths`` input. False exports a graph
+        fed with ``X`` alone, for the common case of equal-length numeric
+        sequences (each read whole) or token ids padded after the tokens
+        (each read up to its last non-zero id, as
+        :class:`~sklearn_rnn.TextTokenizer` pads by default). Not for the
+        forecaster, whose windows differ in length.
     opset_version : int, default=17
         ONNX operator set of the graph.
 
@@ -126,13 +153,21 @@ def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
     >>> out = session.run(None, {"X": X, "lengths": lengths})[0]
     >>> bool(np.allclose(out[:, 0], reg.predict(X), atol=1e-5))
     True
+
+    Equal-length sequences need no lengths:
+
+    >>> path = to_onnx(reg, os.path.join(tempfile.mkdtemp(), "reg.onnx"),
+    ...                lengths=False)
+    >>> out = onnxruntime.InferenceSession(path).run(None, {"X": X})[0]
+    >>> bool(np.allclose(out[:, 0], reg.predict(X), atol=1e-5))
+    True
     """
-    graph, input_names, output_name = _graph(estimator)
+    graph, input_names, output_name = _graph(estimator, lengths)
     if estimator._fitted_kind == "ids":
         X = torch.full((2, 3), OOV_ID, dtype=torch.long)
     else:
         X = torch.zeros(2, 3, estimator._n_step_features)
-    args = [X, torch.full((2,), 3, dtype=torch.long)]
+    args = [X, torch.full((2,), 3, dtype=torch.long)][: 1 + lengths]
     args += [torch.zeros(2), torch.ones(2), torch.zeros(2)][: len(input_names) - 2]
     dynamic_axes = {name: {0: "batch"} for name in [*input_names, output_name]}
     dynamic_axes["X"] = {0: "batch", 1: "time"}
@@ -157,7 +192,7 @@ def to_onnx(estimator, path, *, opset_version: int = 17) -> str:
     return path
 
 
-def onnx_inputs(estimator, X) -> tuple[dict, np.ndarray]:
+def onnx_inputs(estimator, X, *, lengths: bool = True) -> tuple[dict, np.ndarray]:
     """Return the ONNX graph's inputs for ``X``, and the rows they cover.
 
     For :class:`~sklearn_rnn.RNNClassifier` and
@@ -178,6 +213,9 @@ def onnx_inputs(estimator, X) -> tuple[dict, np.ndarray]:
         A fitted estimator, or a fitted Pipeline whose last step is one.
     X : array-like
         Input, as for the estimator's (or the Pipeline's) ``predict``.
+    lengths : bool, default=True
+        Whether the graph takes ``lengths`` (as exported by ``to_onnx``).
+        With False, ``X`` must hold sequences of one length (numeric input).
 
     Returns
     -------
@@ -194,9 +232,19 @@ def onnx_inputs(estimator, X) -> tuple[dict, np.ndarray]:
         for _, step in estimator.steps[:-1]:
             if step is not None and step != "passthrough":
                 X = step.transform(X)
-        return onnx_inputs(final, X)
+        return onnx_inputs(final, X, lengths=lengths)
     _check_exportable(estimator, "onnx_inputs")
+    _check_lengths(estimator, lengths)
     if isinstance(estimator, SequenceForecaster):
         return estimator._graph_inputs(X)
-    X, lengths = estimator._validate_X(X, reset=False)
-    return {"X": X, "lengths": lengths}, np.arange(len(lengths))
+    X, steps = estimator._validate_X(X, reset=False)
+    rows = np.arange(len(steps))
+    if lengths:
+        return {"X": X, "lengths": steps}, rows
+    if X.ndim == 3 and not (steps == X.shape[1]).all():
+        raise ValueError(
+            "X holds sequences of different lengths, which a graph exported "
+            "with lengths=False reads whole: export it with lengths=True and "
+            "feed the lengths."
+        )
+    return {"X": X}, rows

@@ -456,20 +456,38 @@ class InferenceGraph(nn.Module):
     with_level : bool, default=False
         Whether ``forward`` takes a per-row ``level`` added before scaling
         (and ``scale``/``offset`` per row too), as the forecaster needs.
+    with_lengths : bool, default=True
+        Whether ``forward`` takes the ``lengths`` of the sequences. Without,
+        numeric sequences are read whole and token ids up to their number of
+        non-padding ids (padding after the tokens).
     """
 
-    def __init__(self, net, output, scale=None, offset=None, with_level=False):
+    def __init__(
+        self,
+        net,
+        output,
+        scale=None,
+        offset=None,
+        with_level=False,
+        with_lengths=True,
+    ):
         super().__init__()
         self.net = net
         self.output = output
         self.with_level = with_level
+        self.with_lengths = with_lengths
         n_outputs = net.head[-1].out_features
         scale = torch.ones(n_outputs) if scale is None else torch.as_tensor(scale)
         offset = torch.zeros(n_outputs) if offset is None else torch.as_tensor(offset)
         self.register_buffer("scale", scale.to(torch.float32).reshape(-1))
         self.register_buffer("offset", offset.to(torch.float32).reshape(-1))
 
-    def forward(self, X, lengths, level=None, scale=None, offset=None):
+    def forward(self, X, lengths=None, level=None, scale=None, offset=None):
+        if not self.with_lengths:
+            if X.ndim == 2:  # token ids
+                lengths = (X != 0).sum(dim=1)
+            else:
+                lengths = X.new_ones(X.shape[:2], dtype=torch.long).sum(dim=1)
         out = self.net(X, lengths, False)
         if self.output == "softmax":
             return torch.softmax(out, dim=1)

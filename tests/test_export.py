@@ -153,3 +153,47 @@ def test_onnx_inputs_pipeline(tmp_path):
     nested = Pipeline([("skip", "passthrough"), ("model", pipe)])
     for key, value in onnx_inputs(nested, new)[0].items():
         assert_array_equal(value, inputs[key])
+
+
+def test_to_onnx_without_lengths_takes_x_alone(tmp_path):
+    """Check that a graph exported with lengths=False runs on X alone."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 9, 2)).astype(np.float32)
+    y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+    clf = RNNClassifier(**FAST, conv_layers=1).fit(X, y)
+    path = to_onnx(clf, tmp_path / "clf.onnx", lengths=False)
+    session = ort.InferenceSession(str(path))
+    assert [i.name for i in session.get_inputs()] == ["X"]
+    X_new = rng.normal(size=(5, 14, 2)).astype(np.float32)
+    inputs, _ = onnx_inputs(clf, X_new, lengths=False)
+    assert list(inputs) == ["X"]
+    assert_allclose(
+        session.run(None, {"X": X_new})[0], clf.predict_proba(X_new), atol=1e-5
+    )
+    with pytest.raises(ValueError, match="different lengths"):
+        onnx_inputs(clf, _ragged(4, 2, 6, seed=1), lengths=False)
+
+
+def test_to_onnx_without_lengths_token_ids_padded_after(tmp_path):
+    """Check that ids padded after the tokens need no lengths input."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 30, size=(60, 8))
+    X[::3, 5:] = 0
+    y = (X[:, 0] > 15).astype(int)
+    clf = RNNClassifier(**FAST, embedding_dim=6).fit(X, y)
+    path = to_onnx(clf, tmp_path / "ids.onnx", lengths=False)
+    session = ort.InferenceSession(str(path))
+    X_new = rng.randint(2, 30, size=(9, 12))
+    X_new[::2, 7:] = 0
+    assert_allclose(
+        session.run(None, {"X": X_new})[0], clf.predict_proba(X_new), atol=1e-5
+    )
+
+
+def test_to_onnx_lengths_false_refused_for_forecaster(tmp_path):
+    """Check that the forecaster's graph keeps its lengths input."""
+    t = np.arange(80.0)
+    est = SequenceForecaster(window=6, hidden_size=4, max_epochs=1, random_state=0)
+    est.fit(np.sin(t / 3)[:, None], np.sin(t / 3))
+    with pytest.raises(ValueError, match="lengths=False"):
+        to_onnx(est, tmp_path / "f.onnx", lengths=False)
