@@ -130,7 +130,8 @@ def _new_estimator(reader, cls, params, label: str, depth: int):
     if reader.device is not None and issubclass(cls, NetworkEstimator):
         params["device"] = reader.device
     est = cls(**params)
-    if hasattr(est, "_validate_params"):
+    # Estimators without constraints (third-party ones) have nothing to check.
+    if hasattr(est, "_parameter_constraints"):
         try:
             est._validate_params()
         except (TypeError, ValueError) as exc:
