@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from ._columns import column_position
 from ._compat import Interval, _fit_context, validate_data
 
 __all__ = ["SequenceWindower", "make_windows"]
@@ -133,23 +134,7 @@ def _target_position(target, names: list | None, n_features: int) -> int:
                 "predict (an integer position, or a name for pandas input)."
             )
         return 0
-    # Column labels come first, so a DataFrame with integer labels is indexed
-    # by label, as pandas' ``df[target]`` would.
-    if names is not None and not isinstance(target, bool):
-        matches = [i for i, name in enumerate(names) if name == target]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise ValueError(f"target={target!r} names several columns of series.")
-    if isinstance(target, Integral) and not isinstance(target, bool):
-        if -n_features <= target < n_features:
-            return int(target) % n_features
-        raise ValueError(
-            f"target={target!r} is out of range for series with {n_features} "
-            f"column(s); use a position in [0, {n_features - 1}]."
-        )
-    known = "" if names is None else f" Known columns: {names!r}."
-    raise ValueError(f"target={target!r} is not a column of series.{known}")
+    return column_position(target, names, n_features, param="target", table="series")
 
 
 def make_windows(series, *, window, horizon=1, step=1, target=None):

@@ -1,0 +1,427 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The forecaster: parameters, ``fit``, ``predict`` and its quantiles."""
+
+from __future__ import annotations
+
+from functools import partial
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
+from .._engine import _RNNEngine
+from ..modules import PinballLoss
+from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
+from ._forecast import _ForecastMixin
+from ._quantiles import _QuantileMixin, check_quantile_levels
+from ._scores import r2_of_outputs
+from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
+from ._state import MAX_STEPS, check_loaded_state
+from ._windows import graph_inputs, latest_windows, predict_rows, training_windows
+
+__all__ = ["SequenceForecaster"]
+
+
+class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEngine):
+    __doc__ = f"""Recurrent network forecaster over a table of time steps.
+
+    The rows of ``X`` are consecutive time steps (oldest first) and its
+    columns what is observed at each step; ``y`` is the target. The forecast
+    of ``y[t]`` reads the window of rows ``t - horizon - window + 1, ...,
+    t - horizon`` of ``X``, plus the ``known_columns`` (calendar, holidays)
+    at row ``t``. The target's own past reaches the network only through
+    ``X``: put the observed target in a column of ``X`` (``target_column``),
+    so that ``predict(X)`` needs nothing but ``X`` and scikit-learn's model
+    selection and scorers work unchanged.
+
+    Parameters
+    ----------
+    window : int, default=24
+        Number of past time steps the network reads for each forecast.
+
+    horizon : int, default=1
+        How many steps ahead the forecast is made: ``predict(X)[t]`` uses only
+        rows up to ``t - horizon`` (and known columns up to row ``t``).
+
+    known_columns : int, str or list of them, default=None
+        Columns of ``X`` known in advance (calendar features, holidays,
+        planned prices), by position or name. They are also read at the
+        target time ``t``; every other column only up to ``t - horizon``.
+
+    target_column : "auto", int, str or None, default="auto"
+        The column of ``X`` holding the observed target (``X[t, c] == y[t]``,
+        which ``fit`` checks up to float32 rounding). It is needed by
+        ``normalize="window"`` and by :meth:`forecast` beyond ``horizon``
+        steps. "auto" takes the one column equal to ``y`` in ``fit``, if
+        there is exactly one (a column literally named "auto" must be given
+        by position); None means the target is not in ``X``.
+
+    series_column : int, str or None, default=None
+        A column of ``X`` holding a series identifier, for several series in
+        one table (long format; rows of each series in time order, series may
+        interleave). One model is trained on all series; windows never cross
+        series, and the target is scaled per series. The column is not an
+        input of the network. A constructor parameter rather than a ``fit``
+        argument, because ``predict`` and scorers need it too.
+
+    normalize : {{"auto", "window", "none"}}, default="auto"
+        How the target's level is handled. "window" subtracts the last
+        observed target value of each window (at ``t - horizon``) from the
+        target and from the target column of the window, so the network
+        predicts the change: trending series extrapolate. "none" standardizes
+        the target with the mean and deviation of each series in ``fit``.
+        "auto" is "window" when a target column is known, else "none".
+
+    quantiles : sequence of float or None, default=None
+        Quantile levels in (0, 1), for instance ``(0.1, 0.5, 0.9)``, trained
+        with the pinball loss beside the point forecast, for
+        :meth:`predict_quantiles` and :meth:`predict_interval`.
+
+{_FORECASTER_ARCHITECTURE_DOC}
+{_FORECASTER_TRAINING_DOC}
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns of ``X`` seen in ``fit`` (series column included).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns of ``X`` in ``fit``, when they are all strings.
+
+    target_column_ : int or None
+        Position of the target column in ``X``, or None.
+
+    window_ : int
+        The ``window`` used in ``fit``; ``predict`` and :meth:`forecast` read
+        this one, so ``set_params`` takes effect at the next ``fit``.
+
+    horizon_ : int
+        The ``horizon`` used in ``fit``.
+
+    known_columns_ : ndarray of int
+        Positions of the known columns in ``X``.
+
+    normalize_ : {{"window", "none"}}
+        The normalization used.
+
+    quantiles_ : ndarray or None
+        The quantile levels, in increasing order.
+
+    series_ids_ : ndarray
+        Series identifiers seen in ``fit`` (only with ``series_column``).
+
+    net_ : skorch.NeuralNet
+        The trained skorch net.
+
+    n_iter_ : int
+        Number of epochs trained.
+
+    See Also
+    --------
+    RNNRegressor : The network on ready-made sequences.
+    SequenceWindower : One window per row, for a pipeline of your own.
+    sklearn.model_selection.TimeSeriesSplit : Cross-validation in time order.
+
+    Notes
+    -----
+    **Alignment.** ``predict(X)`` has one value per row of ``X``. The first
+    rows of a series have less history: row ``t`` reads rows ``0, ...,
+    t - horizon`` when that is shorter than ``window``. The first ``horizon``
+    rows of each series have no history at all; they get the mean of the
+    series' target in ``fit`` (and its empirical quantiles), a finite
+    forecast that keeps scorers working and carries no information. Each call
+    sees only the rows it is given: score a test fold with its history by
+    predicting on the whole series and keeping the test rows.
+
+    **Scaling.** Non-target columns are standardized with their mean and
+    deviation in ``fit``; the target (and the target column) per series, so
+    data on any scale trains like standardized data. With
+    ``normalize="window"`` the scale is the root mean square of the
+    ``horizon``-step changes of the target, so that a steady trend (changes
+    that hardly vary) still gives the network targets of order one. Series
+    not seen in ``fit`` use the mean and fallback of all rows together and a
+    scale pooled within series (with ``normalize="none"``, the deviations of
+    each series from its own mean, not the gaps between series levels); a
+    constant series keeps its mean and takes that pooled scale.
+
+    **Scoring.** ``score`` is R^2. Use ``scoring="neg_mean_absolute_error"``
+    or ``"neg_mean_absolute_percentage_error"`` in ``cross_val_score`` or
+    ``GridSearchCV`` for MAE or MAPE; with ``TimeSeriesSplit`` every fold
+    trains on the past and tests on the future.
+
+    ``X`` must be complete: fill or drop missing values first (in
+    :meth:`forecast`, only ``X_future`` may hold NaN, outside the known
+    columns). Sample weights weigh the forecast of each target row. ``early_stopping``
+    holds out the latest ``validation_fraction`` of each series' windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn.forecasting import SequenceForecaster
+    >>> t = np.arange(300.0)
+    >>> y = 500 + 2 * t + 20 * np.sin(2 * np.pi * t / 12)
+    >>> X = y.reshape(-1, 1)  # the observed target is the input
+    >>> fc = SequenceForecaster(window=12, hidden_size=16, max_epochs=20,
+    ...                         random_state=0)
+    >>> fc.fit(X[:250], y[:250]).score(X[200:], y[200:]) > 0.9
+    True
+    >>> fc.forecast(3).shape  # the 3 steps after the training data
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **_RNNEngine._parameter_constraints,
+        "window": [Interval(Integral, 1, MAX_STEPS, closed="both")],
+        "horizon": [Interval(Integral, 1, MAX_STEPS, closed="both")],
+        "known_columns": [None, Integral, str, "array-like"],
+        # "auto" or a column name (any str), a position or None.
+        "target_column": [None, Integral, str],
+        "series_column": [None, Integral, str],
+        "normalize": [StrOptions({"auto", "window", "none"})],
+        "quantiles": [None, "array-like"],
+    }
+
+    def __init__(
+        self,
+        *,
+        window: int = 24,
+        horizon: int = 1,
+        known_columns=None,
+        target_column="auto",
+        series_column=None,
+        normalize: str = "auto",
+        quantiles=None,
+        cell: str = "lstm",
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "last",
+        head_hidden_sizes: tuple[int, ...] = (),
+        projection_size: int | None = None,
+        optimizer: str | type = "adam",
+        lr: float = 0.005,
+        weight_decay: float = 0.0,
+        lr_schedule: str | None = None,
+        batch_size: int = 32,
+        max_epochs: int = 100,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        clip_grad_norm: float | None = 1.0,
+        device: str = "cpu",
+        n_threads: int | None = None,
+        random_state=None,
+        verbose: int = 0,
+        callbacks: list | None = None,
+        warm_start: bool = False,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            pooling=pooling,
+            head_hidden_sizes=head_hidden_sizes,
+            projection_size=projection_size,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            device=device,
+            n_threads=n_threads,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+            warm_start=warm_start,
+        )
+        self.window = window
+        self.horizon = horizon
+        self.known_columns = known_columns
+        self.target_column = target_column
+        self.series_column = series_column
+        self.normalize = normalize
+        self.quantiles = quantiles
+
+    # -- fitted state ------------------------------------------------------
+
+    def _set_roles(self, values: np.ndarray, y: np.ndarray) -> None:
+        """Set the fitted column roles, normalization and quantile levels."""
+        roles = resolve_roles(self, values, y)
+        quantiles = None
+        if self.quantiles is not None:
+            quantiles = check_quantile_levels(self.quantiles)
+        self.known_columns_ = np.asarray(roles.known, dtype=np.int64)
+        self.target_column_ = roles.target
+        self.normalize_ = roles.normalize
+        self.quantiles_ = quantiles
+        self._feature_positions = roles.feature_positions
+        self._known_channels = roles.known_channels
+        self._target_channel = roles.target_channel
+        self._n_outputs = 1 + (0 if quantiles is None else len(quantiles))
+
+    def _stats_for(self, key) -> _Stats:
+        """The target scaling of series ``key``, the pooled one if not seen in fit."""
+        return self._series_stats.get(key, self._global_stats)
+
+    def _check_loaded_state(self) -> None:
+        """Raise a ``ValueError`` unless the fitted attributes fit together.
+
+        Called on a forecaster whose fitted attributes were read from a file;
+        the message names the attribute at fault.
+        """
+        check_loaded_state(self)
+
+    # -- fit ---------------------------------------------------------------
+
+    def _criterion(self, holds_out: bool = False):
+        if self.quantiles_ is None:
+            return torch.nn.MSELoss
+        return partial(
+            PinballLoss, quantiles=tuple(self.quantiles_.tolist()), point_output=True
+        )
+
+    @staticmethod
+    def _valid_score(y_pred, target):
+        """R^2 of the point forecast of the scaled change (or level) of y.
+
+        The network's targets are scaled per series and, with
+        ``normalize="window"``, relative to each window's level, so this is
+        not the R^2 of ``score`` on the original target.
+        """
+        return r2_of_outputs(y_pred[:, :1], target.reshape(-1, 1))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> SequenceForecaster:
+        """Train the network on every (window, target) pair of each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows are time steps, oldest first; columns are observed at each
+            step (the target itself, covariates, known columns, a series id).
+        y : array-like of shape (n_samples,)
+            The target at each time step.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of the forecast of each row in the loss.
+
+        Returns
+        -------
+        self : SequenceForecaster
+            The fitted forecaster.
+        """
+        with self._restore_on_error():
+            before = fitted_roles(self)
+            self._y_name = getattr(y, "name", None)
+            values, ids, y = validate_table(self, X, y, reset=True)
+            sample_weight = _check_sample_weight(
+                sample_weight, values, dtype=np.float32, ensure_non_negative=True
+            )
+            self._set_roles(values, y)
+            if self._is_warm():
+                check_same_roles(self, before)
+            # predict and forecast read these, not the parameters, which
+            # set_params may change without a refit.
+            self.window_ = int(self.window)
+            self.horizon_ = int(self.horizon)
+            series = split_series(ids)
+            if ids is not None:
+                self.series_ids_ = np.asarray([key for key, _ in series], dtype=object)
+            elif hasattr(self, "series_ids_"):
+                del self.series_ids_
+            if not self._is_warm():
+                # Scaling stays that of the first fit when training goes on.
+                self._x_mean, self._x_scale = feature_scaling(
+                    values[:, self._feature_positions]
+                )
+                self._series_stats, self._global_stats = target_scaling(
+                    self, values, y, series
+                )
+            self._record_series_ends(values, series, getattr(X, "index", None))
+            return self._train_on_windows(
+                *training_windows(self, values, y, sample_weight, series)
+            )
+
+    def _record_series_ends(self, values, series, index) -> None:
+        """Keep the last rows and the clock of each series, for ``forecast``."""
+        self._series_tails, self._series_clock = {}, {}
+        n_rows = self.horizon_ + self.window_ - 1
+        for key, rows in series:
+            part = values if rows is None else values[rows]
+            self._series_tails[key] = part[-n_rows:].copy()
+            self._series_clock[key] = series_clock(index, rows)
+
+    def _train_on_windows(
+        self, windows, lengths, target, weights, sizes
+    ) -> SequenceForecaster:
+        """Train the network on the windows of every series."""
+        self._n_step_features = windows.shape[2]
+        self._fitted_kind = "sequences"
+        valid_idx = None
+        if self.early_stopping:
+            valid_idx = latest_windows(sizes, self.validation_fraction)
+        if valid_idx is not None and len(valid_idx) >= len(target):
+            raise ValueError(
+                "early_stopping=True leaves no window to train on; lower "
+                "validation_fraction or pass more rows."
+            )
+        return self._fit_net(
+            windows,
+            lengths,
+            target.astype(np.float32)[:, None],
+            weights,
+            self._n_outputs,
+            valid_idx=valid_idx,
+        )
+
+    # -- prediction --------------------------------------------------------
+
+    def _predict_all(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        values, ids, _ = validate_table(self, X, reset=False)
+        return predict_rows(self, values, ids)
+
+    def _graph_inputs(self, X) -> tuple[dict, np.ndarray]:
+        """The exported graph's inputs for the rows of ``X`` that have history.
+
+        ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``.
+        """
+        check_is_fitted(self)
+        values, ids, _ = validate_table(self, X, reset=False)
+        return graph_inputs(self, values, ids)
+
+    def predict(self, X) -> np.ndarray:
+        """Forecast the target at each row of ``X`` from the rows before it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows are time steps, oldest first, with the columns of ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            ``y_pred[t]`` forecasts ``y[t]`` from rows ``t - horizon - window
+            + 1, ..., t - horizon`` (and known columns at row ``t``); see Notes
+            of the class for the first rows.
+        """
+        return self._predict_all(X)[:, 0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # predict(X)[t] never sees row t: generic regression data (targets
+        # that depend on the same row) cannot be learned.
+        tags.regressor_tags.poor_score = True
+        return tags

@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Quantile forecasts: the levels, ``predict_quantiles`` and ``predict_interval``.
+
+With ``quantiles``, the network has one output per level beside the point
+forecast, trained with the pinball loss.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["_QuantileMixin", "check_quantile_levels"]
+
+
+def check_quantile_levels(levels, *, name: str = "quantiles") -> np.ndarray:
+    """Return quantile levels as a sorted float64 array.
+
+    Raises a ``ValueError`` unless ``levels`` are distinct numbers in (0, 1),
+    at least one.
+    """
+    try:
+        quantiles = np.asarray(levels, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numbers in (0, 1), got {levels!r}.") from exc
+    if (
+        quantiles.size == 0
+        or not np.all((quantiles > 0) & (quantiles < 1))
+        or len(np.unique(quantiles)) != len(quantiles)
+    ):
+        raise ValueError(f"{name} must be distinct levels in (0, 1), got {levels!r}.")
+    return np.sort(quantiles)
+
+
+def _interval_columns(quantiles: np.ndarray, coverage) -> list[int]:
+    """The columns of ``quantiles`` that bound a central ``coverage`` interval."""
+    if isinstance(coverage, bool) or not (
+        isinstance(coverage, Real) and 0 < coverage < 1
+    ):
+        raise ValueError(f"coverage must be a real number in (0, 1), got {coverage!r}.")
+    coverage = float(coverage)
+    bounds = [(1 - coverage) / 2, (1 + coverage) / 2]
+    columns = []
+    for level in bounds:
+        match = np.flatnonzero(np.isclose(quantiles, level))
+        if len(match) == 0:
+            raise ValueError(
+                f"coverage={coverage} needs the quantiles {bounds}, but the "
+                f"forecaster was trained with quantiles={quantiles.tolist()}."
+            )
+        columns.append(int(match[0]))
+    return columns
+
+
+class _QuantileMixin:
+    """Quantile predictions of :class:`SequenceForecaster`.
+
+    They read ``quantiles_`` and the outputs of ``_predict_all``: the point
+    forecast, then one column per level.
+    """
+
+    def _has_quantiles(self) -> bool:
+        # Fitted: the levels the network was trained for, whatever
+        # set_params did since.
+        fitted = hasattr(self, "quantiles_")
+        if (self.quantiles_ if fitted else self.quantiles) is None:
+            raise AttributeError(
+                "predict_quantiles and predict_interval are not available when "
+                "fitted with quantiles=None; set quantiles, for instance "
+                "(0.1, 0.5, 0.9), and fit."
+            )
+        return True
+
+    @available_if(_has_quantiles)
+    def predict_quantiles(self, X) -> np.ndarray:
+        """Forecast the quantiles ``quantiles_`` of the target at each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows are time steps, oldest first, with the columns of ``fit``.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles)
+            Column ``j`` is the forecast quantile ``quantiles_[j]``; each row
+            is sorted, so quantiles never cross.
+        """
+        return np.sort(self._predict_all(X)[:, 1:], axis=1)
+
+    @available_if(_has_quantiles)
+    def predict_interval(self, X, coverage: float = 0.8) -> np.ndarray:
+        """Forecast a central interval that holds the target with ``coverage``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows are time steps, oldest first, with the columns of ``fit``.
+        coverage : float, default=0.8
+            Probability mass of the interval, a real number in (0, 1); the
+            quantiles ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` must
+            be among ``quantiles``.
+
+        Returns
+        -------
+        interval : ndarray of shape (n_samples, 2)
+            Lower and upper bounds.
+        """
+        check_is_fitted(self)
+        columns = _interval_columns(self.quantiles_, coverage)
+        return self.predict_quantiles(X)[:, columns]

@@ -1,0 +1,286 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Checking a forecaster's fitted state read back from a file.
+
+A file may hold anything: its fitted attributes are checked against each
+other, and against bounds that keep a later ``predict`` or ``forecast`` from
+failing or allocating without limit, before the forecaster is handed out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.offsets import BaseOffset
+
+from ._quantiles import check_quantile_levels
+from ._series import _Stats
+
+__all__ = ["MAX_STEPS", "check_loaded_state"]
+
+#: Upper bound of ``window`` and ``horizon``: far above any real use, and
+#: small enough that windows of that many steps are refused before anything
+#: allocates them.
+MAX_STEPS = 10**6
+
+_REQUIRED = (
+    "n_features_in_",
+    "_n_step_features",
+    "_fitted_kind",
+    "_fitted_architecture",
+    "n_iter_",
+    "_y_name",
+    "known_columns_",
+    "target_column_",
+    "normalize_",
+    "quantiles_",
+    "_feature_positions",
+    "_known_channels",
+    "_target_channel",
+    "_x_mean",
+    "_x_scale",
+    "_series_stats",
+    "_global_stats",
+    "_n_outputs",
+    "_series_tails",
+    "_series_clock",
+)
+
+
+def _require(condition, what: str) -> None:
+    if not condition:
+        raise ValueError(f"invalid fitted state: {what}.")
+
+
+def _position(value, n: int) -> bool:
+    return type(value) is int and 0 <= value < n
+
+
+def _finite_floats(value, ndim: int) -> bool:
+    return (
+        type(value) is np.ndarray
+        and value.dtype == np.float64
+        and value.ndim == ndim
+        and bool(np.isfinite(value).all())
+    )
+
+
+def check_loaded_state(est) -> None:
+    """Raise a ``ValueError`` unless ``est``'s fitted attributes fit together.
+
+    Files written before ``window_``, ``horizon_`` and ``_series_pos`` were
+    recorded get them from the parameters, which then held them.
+    """
+    missing = [name for name in _REQUIRED if not hasattr(est, name)]
+    _require(not missing, f"missing the fitted attribute(s) {missing}")
+    _upgrade_older_state(est)
+    n = est.n_features_in_
+    _require(type(n) is int and n >= 1, "n_features_in_ must be a positive int")
+    if "feature_names_in_" in vars(est):
+        names = est.feature_names_in_
+        _require(
+            type(names) is np.ndarray
+            and names.shape == (n,)
+            and all(type(name) is str for name in names),
+            "feature_names_in_ must hold n_features_in_ strings",
+        )
+    for name in ("window_", "horizon_"):
+        value = getattr(est, name)
+        _require(
+            type(value) is int and 1 <= value <= MAX_STEPS,
+            f"{name} must be an int in [1, {MAX_STEPS}]",
+        )
+    _check_roles(est)
+    _check_network(est)
+    _check_scaling(est)
+    _check_series(est)
+
+
+def _upgrade_older_state(est) -> None:
+    if not hasattr(est, "_series_pos"):
+        _require(est.series_column is None, "_series_pos is needed with series_column")
+        est._series_pos = None
+    for name in ("window", "horizon"):
+        if not hasattr(est, f"{name}_"):
+            setattr(est, f"{name}_", getattr(est, name))
+
+
+def _check_roles(est) -> None:
+    """The column roles, and the channels derived from them."""
+    n, series = est.n_features_in_, est._series_pos
+    _require(
+        series is None or _position(series, n),
+        "_series_pos must be None or a column position",
+    )
+    channels = [j for j in range(n) if j != series]
+    _require(channels, "X must have a column besides the series column")
+    features = est._feature_positions
+    _require(
+        type(features) is np.ndarray
+        and features.dtype.kind in "iu"
+        and features.tolist() == channels,
+        "_feature_positions must list every column but the series column",
+    )
+    known, target = est.known_columns_, est.target_column_
+    _require(
+        type(known) is np.ndarray
+        and known.ndim == 1
+        and known.dtype.kind in "iu"
+        and all(j in channels for j in known.tolist())
+        and len(set(known.tolist())) == len(known),
+        "known_columns_ must be distinct column positions, not the series column",
+    )
+    _require(
+        target is None
+        or (type(target) is int and target in channels and target not in known),
+        "target_column_ must be None or a column position outside known_columns_",
+    )
+    known_channels = [channels.index(j) for j in known.tolist()]
+    target_channel = None if target is None else channels.index(target)
+    _require(
+        _same_value(est._known_channels, known_channels)
+        and _same_value(est._target_channel, target_channel),
+        "_known_channels and _target_channel do not match the column roles",
+    )
+    _require(
+        est.normalize_ in ("window", "none")
+        and (est.normalize_ == "none" or target is not None),
+        "normalize_ must be 'window' (with a target column) or 'none'",
+    )
+
+
+def _same_value(value, expected) -> bool:
+    """Whether ``value`` is ``expected``: None, an int or a list of ints."""
+    if type(expected) is list:
+        return (
+            type(value) is list
+            and all(type(v) is int for v in value)
+            and value == expected
+        )
+    return type(value) is type(expected) and value == expected
+
+
+def _check_network(est) -> None:
+    """The network's input and output sizes, and the quantile levels."""
+    quantiles = est.quantiles_
+    if quantiles is not None:
+        try:
+            levels = check_quantile_levels(quantiles, name="quantiles_")
+        except ValueError as exc:
+            _require(False, str(exc).rstrip("."))
+        _require(
+            _finite_floats(quantiles, 1) and np.array_equal(levels, quantiles),
+            "quantiles_ must be a float64 array of increasing levels",
+        )
+    n_outputs = 1 + (0 if quantiles is None else len(quantiles))
+    _require(
+        type(est._n_outputs) is int and est._n_outputs == n_outputs,
+        "_n_outputs does not match quantiles_",
+    )
+    n_channels = len(est._feature_positions)
+    n_step = est._n_step_features
+    _require(
+        type(n_step) is int and n_step == n_channels + len(est._known_channels),
+        "_n_step_features does not match _feature_positions and _known_channels",
+    )
+    _require(est._fitted_kind == "sequences", "_fitted_kind must be 'sequences'")
+    arch = est._fitted_architecture
+    _require(
+        type(arch) is dict
+        and arch.get("n_features") == n_step
+        and arch.get("n_outputs") == n_outputs,
+        "the network's inputs and outputs do not match the column roles",
+    )
+    _require(type(est.n_iter_) is int and est.n_iter_ >= 0, "n_iter_ must be an int")
+
+
+def _valid_stats(stats, n_outputs: int) -> bool:
+    return (
+        type(stats) is _Stats
+        and type(stats.center) is float
+        and math.isfinite(stats.center)
+        and type(stats.scale) is float
+        and math.isfinite(stats.scale)
+        and stats.scale > 0
+        and _finite_floats(stats.fallback, 1)
+        and len(stats.fallback) == n_outputs
+    )
+
+
+def _check_scaling(est) -> None:
+    """The channels' scaling and each series' target scaling."""
+    n_channels = len(est._feature_positions)
+    _require(
+        all(
+            _finite_floats(v, 1) and len(v) == n_channels
+            for v in (est._x_mean, est._x_scale)
+        )
+        and bool((est._x_scale > 0).all()),
+        "_x_mean and _x_scale must be finite float64 arrays, one value per "
+        "channel (scales positive)",
+    )
+    stats = est._series_stats
+    _require(
+        type(stats) is dict
+        and all(
+            _valid_stats(s, est._n_outputs)
+            for s in (*stats.values(), est._global_stats)
+        ),
+        "_series_stats and _global_stats must be _Stats of finite values (scale "
+        "positive) with one fallback per output",
+    )
+
+
+def _check_series(est) -> None:
+    """The end of each training series, its clock, and the series ids."""
+    tails, clock, n = est._series_tails, est._series_clock, est.n_features_in_
+    longest = est.window_ + est.horizon_ - 1
+    _require(
+        type(tails) is dict
+        and len(tails)
+        and all(
+            _finite_floats(t, 2) and t.shape[1] == n and 1 <= len(t) <= longest
+            for t in tails.values()
+        ),
+        "_series_tails must map series to finite float64 tables of "
+        "n_features_in_ columns and at most window_ + horizon_ - 1 rows",
+    )
+    _require(
+        type(clock) is dict
+        and set(clock) == set(tails)
+        and all(info is None or _valid_clock(info) for info in clock.values()),
+        "_series_clock must map the series of _series_tails to None or "
+        "(time stamp, frequency)",
+    )
+    if est._series_pos is None:
+        _require(
+            list(tails) == [None] and not hasattr(est, "series_ids_"),
+            "_series_tails must hold the one series None without a series column",
+        )
+        return
+    ids = getattr(est, "series_ids_", None)
+    _require(
+        type(ids) is np.ndarray
+        and ids.ndim == 1
+        and len(ids) == len(tails)
+        and _all_keys_of(ids.tolist(), tails),
+        "series_ids_ must list the series of _series_tails",
+    )
+
+
+def _all_keys_of(ids: list, mapping: dict) -> bool:
+    try:
+        return all(key in mapping for key in ids)
+    except TypeError:
+        # An unhashable id names no series.
+        return False
+
+
+def _valid_clock(info) -> bool:
+    return (
+        type(info) is tuple
+        and len(info) == 2
+        and type(info[0]) in (pd.Timestamp, pd.Period)
+        and isinstance(info[1], BaseOffset)
+    )

@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Cutting a series into the network's windows, and reading its outputs.
+
+The forecast of row ``t`` reads the window of rows ``t - horizon - window +
+1, ..., t - horizon`` (fewer at the start of a series, padded with NaN steps)
+and the known columns at row ``t``. The network's outputs are the point
+forecast, then one column per quantile level, on the scale of the series'
+target (and, with ``normalize="window"``, relative to the window's level).
+
+The functions here read the forecaster's fitted attributes: ``window_``,
+``horizon_``, ``normalize_``, ``target_column_``, ``_feature_positions``,
+``_known_channels``, ``_target_channel``, ``_x_mean``, ``_x_scale``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._sequences import split_nan_padding
+from ._series import _Stats, split_series
+
+__all__ = [
+    "SeriesTargets",
+    "cut_windows",
+    "graph_inputs",
+    "latest_windows",
+    "network_outputs",
+    "predict_rows",
+    "training_windows",
+]
+
+
+class SeriesTargets(NamedTuple):
+    """The rows of one series, its target scaling, and the rows to forecast."""
+
+    values: np.ndarray  # float64 rows of the series, all columns of X
+    stats: _Stats
+    targets: np.ndarray  # positions in ``values`` of the rows to forecast
+
+
+def _scaled_channels(est, values: np.ndarray, stats: _Stats) -> np.ndarray:
+    """The channels of ``values``, the target scaled by the series' statistics."""
+    Z = (values[:, est._feature_positions] - est._x_mean) / est._x_scale
+    if est._target_channel is not None:
+        Z[:, est._target_channel] = (
+            values[:, est.target_column_] - stats.center
+        ) / stats.scale
+    return Z
+
+
+def cut_windows(est, values, stats: _Stats, targets) -> tuple[np.ndarray, np.ndarray]:
+    """Return the NaN-padded float32 windows for ``targets`` and each one's level.
+
+    ``values`` holds the rows of one series; ``targets`` are row positions
+    of at least ``horizon_``. The level (the scaled target at the origin,
+    under ``normalize="window"``, else 0) is added back to the outputs.
+    """
+    Z = _scaled_channels(est, values, stats)
+    origins = targets - est.horizon_
+    start = np.maximum(origins - est.window_ + 1, 0)
+    steps = start[:, None] + np.arange(est.window_)
+    valid = steps <= origins[:, None]
+    windows = Z[np.minimum(steps, origins[:, None])]
+    level = np.zeros(len(targets))
+    if est.normalize_ == "window":
+        level = Z[origins, est._target_channel]
+        windows[:, :, est._target_channel] -= level[:, None]
+    if est._known_channels:
+        # Known columns at the target time, beside every step of the window.
+        known = Z[targets][:, est._known_channels]
+        known = np.broadcast_to(known[:, None, :], (*steps.shape, len(known[0])))
+        windows = np.concatenate([windows, known], axis=2)
+    windows[~valid] = np.nan
+    with np.errstate(over="ignore"):
+        windows = windows.astype(np.float32)
+    if np.isinf(windows).any():
+        raise ValueError(
+            "The scaled inputs overflow float32: the rows (a history, "
+            "X_future, or the forecasts fed back by a recursive forecast) "
+            "hold values far beyond those seen in fit."
+        )
+    return windows, level
+
+
+def network_outputs(est, requests, pad: bool = True) -> list[np.ndarray]:
+    """Return the outputs, on the target's scale, for each :class:`SeriesTargets`.
+
+    One pass of the network serves all requests. Columns: point forecast,
+    then quantiles. Rows without history (before ``horizon_``) get the
+    series' fallback. ``pad`` is handed to ``_predict_padded``.
+    """
+    results, inputs = [], []
+    for values, stats, targets in requests:
+        out = np.tile(stats.fallback, (len(targets), 1))
+        has_history = targets >= est.horizon_
+        level = None
+        if has_history.any():
+            windows, level = cut_windows(est, values, stats, targets[has_history])
+            inputs.append(windows)
+        results.append((out, has_history, level, stats))
+    if inputs:
+        # Windows cut here from validated rows: only their NaN padding
+        # needs reading, not the checks of user input.
+        windows, lengths = split_nan_padding(np.concatenate(inputs))
+        raw = est._predict_padded(windows, lengths, pad=pad).astype(np.float64)
+        start = 0
+        for out, has_history, level, stats in results:
+            if level is None:
+                continue
+            part = raw[start : start + len(level)]
+            start += len(level)
+            out[has_history] = (part + level[:, None]) * stats.scale + stats.center
+    return [out for out, *_ in results]
+
+
+def predict_rows(est, values, ids) -> np.ndarray:
+    """Return the outputs for every row of a validated table, in its order."""
+    out = np.empty((len(values), est._n_outputs))
+    series = split_series(ids)
+    requests = []
+    for key, rows in series:
+        part = values if rows is None else values[rows]
+        requests.append(SeriesTargets(part, est._stats_for(key), np.arange(len(part))))
+    for (_, rows), result in zip(series, network_outputs(est, requests)):
+        out[slice(None) if rows is None else rows] = result
+    return out
+
+
+def graph_inputs(est, values, ids) -> tuple[dict, np.ndarray]:
+    """The exported graph's inputs for the rows that have history, and the rows.
+
+    ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``.
+    """
+    windows, levels, scales, offsets, rows = [], [], [], [], []
+    for key, series_rows in split_series(ids):
+        part = values if series_rows is None else values[series_rows]
+        positions = np.arange(len(values)) if series_rows is None else series_rows
+        stats = est._stats_for(key)
+        targets = np.arange(est.horizon_, len(part))
+        if not len(targets):
+            continue
+        series_windows, level = cut_windows(est, part, stats, targets)
+        windows.append(series_windows)
+        levels.append(level)
+        scales.append(np.full(len(targets), stats.scale))
+        offsets.append(np.full(len(targets), stats.center))
+        rows.append(positions[targets])
+    if not windows:
+        raise ValueError(
+            f"X has no row with history: every series has at most horizon = "
+            f"{est.horizon_} rows."
+        )
+    padded, lengths = split_nan_padding(np.concatenate(windows))
+    inputs = {
+        "X": padded.astype(np.float32),
+        "lengths": lengths,
+        "level": np.concatenate(levels).astype(np.float32),
+        "scale": np.concatenate(scales).astype(np.float32),
+        "offset": np.concatenate(offsets).astype(np.float32),
+    }
+    return inputs, np.concatenate(rows)
+
+
+def training_windows(est, values, y, sample_weight, series):
+    """Return the training windows of every series, their targets and weights.
+
+    Every row after the first ``horizon_`` of its series is forecast once.
+    Returns the padded float32 windows, their lengths, the network's targets
+    (scaled per series, relative to each window's level), the weights, and
+    the number of windows of each series, in order.
+    """
+    requests, targets_y, weights = [], [], []
+    for key, rows in series:
+        part = values if rows is None else values[rows]
+        rows_y = y if rows is None else y[rows]
+        rows_w = sample_weight if rows is None else sample_weight[rows]
+        targets = np.arange(est.horizon_, len(part))
+        stats = est._stats_for(key)
+        if len(targets):
+            requests.append(SeriesTargets(part, stats, targets))
+            targets_y.append((rows_y[targets] - stats.center) / stats.scale)
+            weights.append(rows_w[targets])
+    if not requests:
+        h = est.horizon_
+        raise ValueError(
+            f"X has n_samples = {len(values)} rows, too few to forecast "
+            f"{h} step(s) ahead: a series needs at least horizon + 1 = "
+            f"{h + 1} rows."
+        )
+    windows, levels = zip(*(cut_windows(est, *request) for request in requests))
+    windows, lengths = split_nan_padding(np.concatenate(windows))
+    target = np.concatenate(targets_y) - np.concatenate(levels)
+    sizes = np.array([len(request.targets) for request in requests])
+    return windows, lengths, target, np.concatenate(weights), sizes
+
+
+def latest_windows(sizes: np.ndarray, fraction: float) -> np.ndarray:
+    """Positions of the latest ``fraction`` of each series' windows.
+
+    ``sizes`` are the numbers of windows of consecutive series. Early
+    stopping holds these out: the validation loss then measures forecasting
+    forward in time.
+    """
+    ends = np.cumsum(sizes)
+    n_valid = np.ceil(fraction * sizes).astype(int)
+    return np.concatenate([np.arange(end - n, end) for end, n in zip(ends, n_valid)])
