@@ -29,6 +29,11 @@ __all__ = ["SequenceWindower", "make_windows"]
 
 _OUTPUT_CHOICES = (None, "default", "pandas", "polars")
 
+#: Upper bound of a window (or horizon) in time steps: far above any real use,
+#: and low enough that a window read from a file cannot ask for memory without
+#: limit.
+_MAX_STEPS = 10**6
+
 
 class _ArrayOutputMixin:
     """``set_output`` for transformers whose output is no table.
@@ -293,7 +298,7 @@ class SequenceWindower(
 
     _array_output = "3-D windows"
     _parameter_constraints: dict = {
-        "window": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, _MAX_STEPS, closed="both")],
     }
 
     def __init__(self, *, window: int = 10):
@@ -347,6 +352,30 @@ class SequenceWindower(
             out[t, : t + 1] = X[: t + 1]
             out[t, t + 1 :] = np.nan
         return out
+
+    def _check_loaded_state(self) -> None:
+        """Raise a ``ValueError`` unless the fitted attributes fit together.
+
+        Called on a windower whose fitted attributes were read from a file;
+        the message names the attribute at fault.
+        """
+        n = getattr(self, "n_features_in_", None)
+        if type(n) is not int or n < 1:
+            raise ValueError(
+                "invalid fitted state: n_features_in_ must be a positive int, "
+                f"got {n!r}."
+            )
+        if "feature_names_in_" in vars(self):
+            names = self.feature_names_in_
+            if not (
+                type(names) is np.ndarray
+                and names.shape == (n,)
+                and all(type(name) is str for name in names)
+            ):
+                raise ValueError(
+                    "invalid fitted state: feature_names_in_ must hold "
+                    "n_features_in_ strings."
+                )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

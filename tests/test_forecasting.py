@@ -694,3 +694,134 @@ def test_sequence_forecaster_keeps_its_training_defaults():
     for name in ("batch_size", "early_stopping", "n_iter_no_change"):
         with pytest.raises(ValueError, match=name):
             SequenceForecaster(**{name: "auto"}).fit(X, X["y"])
+
+
+# -- fitted state read back from a file --------------------------------------
+
+
+def _fitted_for_state(series_column=None):
+    """A fitted forecaster with a target column, a known column and quantiles."""
+    y = _trend(60)
+    X = _frame(y).set_index(pd.date_range("2024-01-01", periods=60, freq="h"))
+    if series_column is not None:
+        X = X.assign(id=np.repeat(["a", "b"], 30))
+    params = {"window": 4, "known_columns": "cal0", "quantiles": (0.1, 0.9)}
+    return SequenceForecaster(**params, series_column=series_column, **FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("series_column", [None, "id"])
+def test_sequence_forecaster_check_loaded_state_accepts_fitted(series_column):
+    """Check that the fitted state of a forecaster passes its own check."""
+    fc = _fitted_for_state(series_column)
+    fc._check_loaded_state()
+    restored = pickle.loads(pickle.dumps(fc))
+    restored._check_loaded_state()
+
+
+def _drop(name):
+    def change(fc):
+        delattr(fc, name)
+
+    return change
+
+
+def _set(name, value):
+    def change(fc):
+        setattr(fc, name, value)
+
+    return change
+
+
+def _set_tail(fc):
+    key = next(iter(fc._series_tails))
+    fc._series_tails[key] = np.zeros((fc.window_ + fc.horizon_, fc.n_features_in_))
+
+
+def _set_clock(fc):
+    key = next(iter(fc._series_clock))
+    fc._series_clock[key] = ("2024-01-01", "h")
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (
+            _drop("_series_tails"),
+            r"missing the fitted attribute\(s\) \['_series_tails'",
+        ),
+        (_set("window_", 10**12), r"window_ must be an int in \[1, 1000000\]"),
+        (_set("window_", 0), "window_ must be an int"),
+        (_set("horizon_", 10**7), "horizon_ must be an int"),
+        (_set("horizon_", 2.0), "horizon_ must be an int"),
+        (_set("n_features_in_", 0), "n_features_in_ must be a positive int"),
+        (_set("feature_names_in_", np.array([1, 2, 3])), "feature_names_in_"),
+        (_set("_feature_positions", np.array([0, 1])), "_feature_positions"),
+        (_set("known_columns_", np.array([9])), "known_columns_"),
+        (_set("target_column_", 2), "target_column_"),
+        (_set("target_column_", True), "target_column_"),
+        (_set("_known_channels", [0]), "_known_channels and _target_channel"),
+        (_set("_target_channel", 1), "_known_channels and _target_channel"),
+        (_set("normalize_", "auto"), "normalize_"),
+        (_set("quantiles_", np.array([0.9, 0.1])), "quantiles_"),
+        (_set("quantiles_", np.array([0.0, 0.5])), "quantiles_"),
+        (_set("_n_outputs", 2), "_n_outputs does not match quantiles_"),
+        (_set("_n_step_features", 9), "_n_step_features"),
+        (_set("_fitted_architecture", {}), "the network's inputs and outputs"),
+        (_set("_x_scale", np.zeros(3)), "_x_mean and _x_scale"),
+        (_set("_x_mean", np.zeros(2)), "_x_mean and _x_scale"),
+        (_set("_global_stats", None), "_global_stats"),
+        (_set_tail, "_series_tails must map"),
+        (_set("_series_tails", {}), "_series_tails must map"),
+        (_set_clock, "_series_clock must map"),
+        (_set("_series_clock", {"z": None}), "_series_clock must map"),
+        (_set("series_ids_", np.array(["a"], dtype=object)), "series_ids_"),
+        (_set("n_iter_", -1), "n_iter_"),
+    ],
+)
+def test_sequence_forecaster_check_loaded_state_refuses(change, match):
+    """Check that a missing, inconsistent or unbounded fitted value is refused."""
+    fc = _fitted_for_state()
+    change(fc)
+    with pytest.raises(ValueError, match=f"^invalid fitted state: .*{match}"):
+        fc._check_loaded_state()
+
+
+def test_sequence_forecaster_check_loaded_state_series():
+    """Check the series column's position and ids against the series."""
+    fc = _fitted_for_state("id")
+    fc._series_pos = 9
+    with pytest.raises(ValueError, match="_series_pos must be None or a column"):
+        fc._check_loaded_state()
+    fc = _fitted_for_state("id")
+    fc.series_ids_ = np.array(["a", "c"], dtype=object)
+    with pytest.raises(ValueError, match="series_ids_ must list the series"):
+        fc._check_loaded_state()
+    fc = _fitted_for_state("id")
+    fc.series_ids_ = np.array([["a"], ["b"]], dtype=object)
+    with pytest.raises(ValueError, match="series_ids_ must list the series"):
+        fc._check_loaded_state()
+
+
+def test_sequence_forecaster_check_loaded_state_fills_older_state():
+    """Check that a state without window_, horizon_ and _series_pos gets them.
+
+    Older files kept the fitted window and horizon in the parameters and
+    recorded no series column position when there was none.
+    """
+    fc = _fitted_for_state()
+    for name in ("window_", "horizon_", "_series_pos"):
+        delattr(fc, name)
+    fc._check_loaded_state()
+    assert (fc.window_, fc.horizon_, fc._series_pos) == (4, 1, None)
+    with_series = _fitted_for_state("id")
+    del with_series._series_pos
+    with pytest.raises(ValueError, match="_series_pos is needed with series_column"):
+        with_series._check_loaded_state()
+
+
+@pytest.mark.parametrize("name", ["window", "horizon"])
+def test_sequence_forecaster_window_and_horizon_are_bounded(name):
+    """Check that window and horizon above 10**6 steps are refused by fit."""
+    y = _trend(30)
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        SequenceForecaster(**{name: 10**6 + 1}, **FAST).fit(y[:, None], y)

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNRegressor
+from sklearn_rnn._columns import column_position
 from sklearn_rnn.data import split_nan_padding
 from sklearn_rnn.windowing import SequenceWindower, make_windows
 
@@ -285,10 +286,63 @@ def test_sequence_windower_global_pandas_output_stays_ndarray():
     assert Xt.shape == (6, 2, 2)
 
 
-def test_sequence_windower_invalid_window():
+@pytest.mark.parametrize("window", [0, 10**6 + 1])
+def test_sequence_windower_invalid_window(window):
     """Check that window is validated in fit, with sklearn's message."""
     with pytest.raises(ValueError, match="'window' parameter of SequenceWindower"):
-        SequenceWindower(window=0).fit(_table(6, 2))
+        SequenceWindower(window=window).fit(_table(6, 2))
+
+
+@pytest.mark.parametrize(
+    "make_frame",
+    [
+        pytest.param(lambda: pd.DataFrame(_table(12, 2), columns=[1, 0]), id="ints"),
+        pytest.param(
+            lambda: pd.DataFrame(_table(12, 2), columns=["a", "b"]), id="names"
+        ),
+    ],
+)
+def test_make_windows_target_label_before_position(make_frame):
+    """Check that target is a column label first, and a position otherwise."""
+    df = make_frame()
+    _, y = make_windows(df, window=2, target=0)
+    # Label 0 is the second column when the labels are [1, 0].
+    column = 1 if list(df.columns) == [1, 0] else 0
+    assert_array_equal(y, df.iloc[2:, column].to_numpy())
+
+
+def test_make_windows_boolean_target_raises():
+    """Check that True and False are refused as a target column."""
+    df = pd.DataFrame(_table(12, 2), columns=[0, 1])
+    with pytest.raises(ValueError, match="target must name a column of series by"):
+        make_windows(df, window=2, target=True)
+
+
+def test_column_position_refuses_a_label_of_several_columns():
+    """Check that a label held by several columns is ambiguous, not the first."""
+    with pytest.raises(ValueError, match="target='a' names several columns of X"):
+        column_position("a", ["a", "b", "a"], 3, param="target")
+
+
+def test_sequence_windower_check_loaded_state():
+    """Check that a fitted windower passes its check and broken states do not."""
+    windower = SequenceWindower(window=3).fit(
+        pd.DataFrame(_table(6, 2), columns=["a", "b"])
+    )
+    windower._check_loaded_state()
+    for name, value, match in [
+        ("n_features_in_", 0, "n_features_in_ must be a positive int"),
+        ("n_features_in_", 2.0, "n_features_in_ must be a positive int"),
+        ("feature_names_in_", np.array(["a"]), "feature_names_in_ must hold"),
+        ("feature_names_in_", ["a", "b"], "feature_names_in_ must hold"),
+    ]:
+        broken = clone(windower).fit(pd.DataFrame(_table(6, 2), columns=["a", "b"]))
+        setattr(broken, name, value)
+        with pytest.raises(ValueError, match=f"^invalid fitted state: {match}"):
+            broken._check_loaded_state()
+    unfitted = SequenceWindower(window=3)
+    with pytest.raises(ValueError, match="n_features_in_ must be a positive int"):
+        unfitted._check_loaded_state()
 
 
 def test_sequence_windower_pipeline_with_regressor():

@@ -15,12 +15,13 @@ from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .._engine import _RNNEngine
 from ..modules import PinballLoss
+from ..windowing import _MAX_STEPS
 from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
 from ._scores import r2_of_outputs
 from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
-from ._state import MAX_STEPS, check_loaded_state
+from ._state import check_loaded_state
 from ._windows import graph_inputs, latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
@@ -174,8 +175,8 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
 
     _parameter_constraints: dict = {
         **_RNNEngine._parameter_constraints,
-        "window": [Interval(Integral, 1, MAX_STEPS, closed="both")],
-        "horizon": [Interval(Integral, 1, MAX_STEPS, closed="both")],
+        "window": [Interval(Integral, 1, _MAX_STEPS, closed="both")],
+        "horizon": [Interval(Integral, 1, _MAX_STEPS, closed="both")],
         "known_columns": [None, Integral, str, "array-like"],
         # "auto" or a column name (any str), a position or None.
         "target_column": [None, Integral, str],

@@ -14,15 +14,11 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
+from ..windowing import _MAX_STEPS
 from ._quantiles import check_quantile_levels
 from ._series import _Stats
 
-__all__ = ["MAX_STEPS", "check_loaded_state"]
-
-#: Upper bound of ``window`` and ``horizon``: far above any real use, and
-#: small enough that windows of that many steps are refused before anything
-#: allocates them.
-MAX_STEPS = 10**6
+__all__ = ["check_loaded_state"]
 
 _REQUIRED = (
     "n_features_in_",
@@ -88,8 +84,8 @@ def check_loaded_state(est) -> None:
     for name in ("window_", "horizon_"):
         value = getattr(est, name)
         _require(
-            type(value) is int and 1 <= value <= MAX_STEPS,
-            f"{name} must be an int in [1, {MAX_STEPS}]",
+            type(value) is int and 1 <= value <= _MAX_STEPS,
+            f"{name} must be an int in [1, {_MAX_STEPS}]",
         )
     _check_roles(est)
     _check_network(est)
@@ -256,7 +252,8 @@ def _check_series(est) -> None:
     if est._series_pos is None:
         _require(
             list(tails) == [None] and not hasattr(est, "series_ids_"),
-            "_series_tails must hold the one series None without a series column",
+            "without a series column, _series_tails must hold the one series None "
+            "and there must be no series_ids_",
         )
         return
     ids = getattr(est, "series_ids_", None)
