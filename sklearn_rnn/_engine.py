@@ -206,7 +206,21 @@ class _RNNEngine(BaseEstimator):
             raise
 
     def _is_warm(self) -> bool:
-        return bool(self.warm_start) and hasattr(self, "net_")
+        """Whether this fit trains on from the fitted net."""
+        return hasattr(self, "net_") and (bool(self.warm_start) or self._one_pass())
+
+    def _one_pass(self) -> bool:
+        """Whether this is a ``partial_fit``: one epoch, nothing held out."""
+        return getattr(self, "_partial_fit_running", False)
+
+    @contextmanager
+    def _partial_fit_call(self):
+        """Mark the fit within as a ``partial_fit``."""
+        self._partial_fit_running = True
+        try:
+            yield
+        finally:
+            del self._partial_fit_running
 
     def _resolve_device(self) -> torch.device:
         device = self.device
@@ -272,7 +286,7 @@ class _RNNEngine(BaseEstimator):
             criterion__reduction="none",
             optimizer=optimizer_class(self.optimizer),
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=self._epochs(),
             batch_size=architecture["batch_size"],
             iterator_train=BatchIterator,
             iterator_train__shuffle=True,
@@ -337,7 +351,7 @@ class _RNNEngine(BaseEstimator):
                 else:
                     self._start_net(module_params, architecture, device, callbacks)
                     self._after_initialize(X, lengths, sample_weight, train_idx)
-                self._train(train_ds, valid_ds, seed)
+                self._run_epochs(train_ds, valid_ds, seed)
         self._record_training(epochs_before)
         if valid_ds is not None:
             with torch_threads(self.n_threads):
@@ -349,9 +363,14 @@ class _RNNEngine(BaseEstimator):
                 )
         return self
 
+    def _epochs(self) -> int:
+        return 1 if self._one_pass() else self.max_epochs
+
     def _split_validation(self, n_samples, stratify, valid_idx, seed):
         """Return the training and held-out positions (None: nothing held out)."""
         train_idx = np.arange(n_samples)
+        if self._one_pass():
+            return train_idx, None
         if valid_idx is not None:
             return np.setdiff1d(train_idx, valid_idx), valid_idx
         if not holds_out_data(
@@ -395,7 +414,7 @@ class _RNNEngine(BaseEstimator):
             lr=self.lr,
             **decay,
             batch_size=architecture["batch_size"],
-            max_epochs=self.max_epochs,
+            max_epochs=self._epochs(),
             verbose=self.verbose,
         )
         net.clip_grad_norm = self.clip_grad_norm
@@ -410,7 +429,7 @@ class _RNNEngine(BaseEstimator):
         net.initialize_callbacks()
         self._continue_settings(architecture)
 
-    def _train(self, train_ds, valid_ds, seed) -> None:
+    def _run_epochs(self, train_ds, valid_ds, seed) -> None:
         net = self.net_
         net.iterator_train__random_state = np.random.RandomState(seed)
         net.train_split = None if valid_ds is None else predefined_split(valid_ds)
@@ -431,7 +450,8 @@ class _RNNEngine(BaseEstimator):
         # rule is met means the model may be undertrained. Cosine and
         # one-cycle schedules are built to run all max_epochs.
         if (
-            self.n_iter_ - epochs_before >= self.max_epochs
+            not self._one_pass()
+            and self.n_iter_ - epochs_before >= self.max_epochs
             and stopper.misses_ < stopper.patience
             and self.lr_schedule not in ("cosine", "onecycle")
         ):

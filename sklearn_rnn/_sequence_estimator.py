@@ -312,8 +312,18 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
         self : object
             The fitted estimator.
         """
+        return self._fit_data(X, y, sample_weight, reset=True)
+
+    def _partial_fit(self, X, y, sample_weight, **target_args):
+        """One epoch over ``X``; the first call builds the network."""
+        with self._partial_fit_call():
+            first = not hasattr(self, "net_")
+            return self._fit_data(X, y, sample_weight, reset=first, **target_args)
+
+    def _fit_data(self, X, y, sample_weight, *, reset: bool, **target_args):
+        """Validate the data, encode the targets and train the network."""
         with self._restore_on_error():
-            X, lengths = self._validate_X(X, reset=True)
+            X, lengths = self._validate_X(X, reset=reset)
             if y is None:
                 raise ValueError(
                     f"{type(self).__name__} requires y to be passed, but the "
@@ -324,7 +334,7 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
                 sample_weight, lengths, dtype=np.float32, ensure_non_negative=True
             )
             y, sample_weight, n_outputs, stratify = self._encode_targets(
-                y, sample_weight
+                y, sample_weight, **target_args
             )
             return self._fit_net(
                 X, lengths, y, sample_weight, n_outputs, stratify=stratify

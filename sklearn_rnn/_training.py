@@ -126,7 +126,8 @@ def make_callbacks(est, n_train: int, n_valid: int, batch_size: int) -> list:
         load_best=bool(n_valid),
     )
     callbacks.append(("early_stopping", stopper))
-    if est.lr_schedule is not None:
+    # partial_fit trains one epoch at the current learning rate.
+    if est.lr_schedule is not None and not est._one_pass():
         scheduler = _lr_scheduler(est, monitor, patience, train_batches)
         callbacks.append(("lr_schedule", scheduler))
     if est.verbose:

@@ -16,7 +16,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._compat import Interval, StrOptions
+from ._compat import Interval, StrOptions, _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 from ._sequence_estimator import _SequenceEstimator
 
@@ -208,7 +208,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         """Accuracy, as ``score``."""
         return (logits.argmax(dim=1) == target).double().mean()
 
-    def _encode_targets(self, y, sample_weight):
+    def _encode_targets(self, y, sample_weight, classes=None):
         """Class labels as indices into ``classes_``, weighted by class."""
         y = column_or_1d(y, warn=True)
         if y.dtype.kind == "O" and pd.isna(y).any():
@@ -220,6 +220,26 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
                 "RNNClassifier supports binary and multiclass targets, got y "
                 f"of type {target_type!r}."
             )
+        if self._one_pass():
+            self.classes_ = self._partial_fit_classes(classes)
+            unknown = np.setdiff1d(y, self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"y holds labels {unknown.tolist()} that are not in classes "
+                    f"{self.classes_.tolist()} (set by the first partial_fit)."
+                )
+            y_encoded = np.searchsorted(self.classes_, y)
+        else:
+            self.classes_, y_encoded = self._fit_classes(y)
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(
+                self.class_weight, y
+            ).astype(np.float32)
+        stratify = None if self._one_pass() else y_encoded
+        return y_encoded.astype(np.int64), sample_weight, len(self.classes_), stratify
+
+    def _fit_classes(self, y):
+        """The classes of ``fit``'s labels, and the labels as their indices."""
         classes, y_encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
@@ -231,12 +251,62 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
                 "warm_start=True needs the same classes as the previous fit: "
                 f"got {classes.tolist()}, expected {self.classes_.tolist()}."
             )
-        self.classes_ = classes
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(
-                self.class_weight, y
-            ).astype(np.float32)
-        return y_encoded.astype(np.int64), sample_weight, len(classes), y_encoded
+        return classes, y_encoded
+
+    def _partial_fit_classes(self, classes):
+        """``classes_`` for a ``partial_fit``: given first, the same later."""
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the class counts of all the data, "
+                "which partial_fit does not see; pass class_weight as a dict."
+            )
+        if classes is not None:
+            classes = np.unique(column_or_1d(classes))
+        if self._is_warm():
+            if classes is not None and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes_ "
+                    f"{self.classes_.tolist()} of the first partial_fit."
+                )
+            return self.classes_
+        if classes is None:
+            raise ValueError(
+                "classes must be passed to the first call of partial_fit: all "
+                "the labels the data will hold, as for SGDClassifier."
+            )
+        if len(classes) < 2:
+            raise ValueError(f"classes must hold at least 2 labels, got {classes}.")
+        return classes
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None) -> RNNClassifier:
+        """Train the network for one epoch on a chunk of the data.
+
+        For data that arrives in chunks or does not fit in memory at once,
+        as ``SGDClassifier.partial_fit``. The first call builds the network
+        for its chunk (architecture, input standardization) and fixes
+        ``classes_``; later calls train on from it at the current ``lr``,
+        without ``lr_schedule`` or held-out data. After ``fit``, it trains on
+        from the fitted network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            A chunk of training sequences, in the form of the first call.
+        y : array-like of shape (n_samples,)
+            Their labels, all among ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every label the data will hold. Required on the first call; later
+            calls may omit it or must repeat it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The classifier, trained one more epoch.
+        """
+        return self._partial_fit(X, y, sample_weight, classes=classes)
 
     def predict_proba(self, X) -> np.ndarray:
         """Return class probabilities for sequences ``X``.

@@ -8,6 +8,7 @@ import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils import check_array
 
+from ._compat import _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 from ._sequence_estimator import _SequenceEstimator
 
@@ -79,8 +80,8 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
             if y_2d.shape[1] != len(self._y_mean):
                 raise ValueError(
                     "warm_start=True needs the same number of targets as the "
-                    f"previous fit: got {y_2d.shape[1]}, expected "
-                    f"{len(self._y_mean)}."
+                    f"previous fit (so does partial_fit): got {y_2d.shape[1]}, "
+                    f"expected {len(self._y_mean)}."
                 )
         else:
             # Weighted, so that a weight of k acts like k copies of a sample.
@@ -92,6 +93,33 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         self._y_ndim = y.ndim
         y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
         return y_scaled, sample_weight, y_2d.shape[1], None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None) -> RNNRegressor:
+        """Train the network for one epoch on a chunk of the data.
+
+        For data that arrives in chunks or does not fit in memory at once,
+        as ``SGDRegressor.partial_fit``. The first call builds the network
+        for its chunk and standardizes the targets (and inputs) with that
+        chunk's statistics; later calls train on from it at the current
+        ``lr``, without ``lr_schedule`` or held-out data. After ``fit``, it
+        trains on from the fitted network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            A chunk of training sequences, in the form of the first call.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Their targets, with as many outputs as on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The regressor, trained one more epoch.
+        """
+        return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X) -> np.ndarray:
         """Predict targets for sequences ``X``.

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ._compat import _check_feature_names_in, _fit_context
+from ._compat import _check_feature_names_in, _check_sample_weight, _fit_context
 from ._validation import validate_sequences
 from .windowing import _ArrayOutputMixin
 
