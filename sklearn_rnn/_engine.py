@@ -31,6 +31,7 @@ from ._batching import BatchIterator, SequenceDataset, pad_rows
 from ._compat import Interval, StrOptions
 from ._net import _QuietPrintLog, _SequenceNet
 from ._sequences import python_scalar
+from ._state_checks import require, require_attributes
 from ._summary import summary_lines
 from ._threads import torch_threads
 from ._training import (
@@ -250,6 +251,30 @@ class _RNNEngine(BaseEstimator):
                 "device='cpu' or 'auto'."
             )
         return device
+
+    def _check_loaded_state(self) -> None:
+        """Check the fitted attributes every network has, read from a file.
+
+        Raises a ``ValueError`` saying what is wrong. Subclasses add the
+        checks of the state their own ``fit`` makes.
+        """
+        require_attributes(
+            self, ("n_features_in_", "_n_step_features", "_fitted_architecture")
+        )
+        require_attributes(self, ("_fitted_kind", "n_iter_"))
+        architecture = self._fitted_architecture
+        require(type(architecture) is dict, "_fitted_architecture must be a dict")
+        n_in = self.n_features_in_
+        positive = type(n_in) is int and n_in >= 1
+        require(positive, "n_features_in_ must be a positive int")
+        require(
+            type(self._n_step_features) is int
+            and self._n_step_features == architecture.get("n_features"),
+            "features per step differ from the network's",
+        )
+        for name in ("n_iter_", "best_epoch_"):
+            value = getattr(self, name, 0)
+            require(type(value) is int and value >= 0, f"{name} must be an int")
 
     # -- the network -------------------------------------------------------
 

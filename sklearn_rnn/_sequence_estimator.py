@@ -31,6 +31,7 @@ from ._sequences import (
     python_scalar,
     ragged_ids,
 )
+from ._state_checks import require
 from ._validation import validate_sequences
 from .scaling import _moments, _scale_from_var
 
@@ -289,6 +290,20 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
         if not np.isfinite(weights).all():
             raise ValueError("pretrained_embeddings contains NaN or infinity.")
         return weights
+
+    def _check_loaded_state(self) -> None:
+        super()._check_loaded_state()
+        kind, n_in = self._fitted_kind, self.n_features_in_
+        require(kind in ("table", "sequences", "ids"), "unknown input kind")
+        if kind == "ids":
+            require(
+                n_in == 1
+                and getattr(self, "vocab_size_", None)
+                == self._fitted_architecture.get("vocab_size"),
+                "the vocabulary size differs from the network's",
+            )
+        elif kind == "sequences":
+            require(n_in == self._n_step_features, "n_features_in_ differs")
 
     # -- fit ---------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from sklearn.utils.validation import column_or_1d
 from ._compat import Interval, StrOptions, _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 from ._sequence_estimator import _SequenceEstimator
+from ._state_checks import require, require_attributes
 
 __all__ = ["RNNClassifier"]
 
@@ -277,6 +278,17 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         if len(classes) < 2:
             raise ValueError(f"classes must hold at least 2 labels, got {classes}.")
         return classes
+
+    def _check_loaded_state(self) -> None:
+        super()._check_loaded_state()
+        require_attributes(self, ("classes_",))
+        classes = self.classes_
+        require(
+            isinstance(classes, np.ndarray)
+            and classes.ndim == 1
+            and len(classes) == self._fitted_architecture.get("n_outputs"),
+            "classes_ must hold one label per network output",
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None) -> RNNClassifier:

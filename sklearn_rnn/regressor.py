@@ -11,6 +11,7 @@ from sklearn.utils import check_array
 from ._compat import _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 from ._sequence_estimator import _SequenceEstimator
+from ._state_checks import require, require_attributes
 
 __all__ = ["RNNRegressor"]
 
@@ -93,6 +94,24 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
         self._y_ndim = y.ndim
         y_scaled = ((y_2d - self._y_mean) / self._y_scale).astype(np.float32)
         return y_scaled, sample_weight, y_2d.shape[1], None
+
+    def _check_loaded_state(self) -> None:
+        super()._check_loaded_state()
+        require_attributes(self, ("_y_mean", "_y_scale", "_y_ndim"))
+        n_outputs = self._fitted_architecture.get("n_outputs")
+        for name in ("_y_mean", "_y_scale"):
+            value = getattr(self, name)
+            require(
+                isinstance(value, np.ndarray)
+                and value.shape == (n_outputs,)
+                and np.isfinite(value).all(),
+                f"{name} must hold one finite value per network output",
+            )
+        require(bool((self._y_scale > 0).all()), "_y_scale must be positive")
+        require(
+            self._y_ndim == 2 or (self._y_ndim == 1 and n_outputs == 1),
+            "_y_ndim does not fit the network's outputs",
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None) -> RNNRegressor:

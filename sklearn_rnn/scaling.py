@@ -17,6 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _check_feature_names_in, _check_sample_weight, _fit_context
+from ._state_checks import is_count, is_float_array, require, require_attributes
 from ._validation import validate_sequences
 from .windowing import _ArrayOutputMixin
 
@@ -59,28 +60,6 @@ def _scale_from_var(var: np.ndarray, mean: np.ndarray, total: float) -> np.ndarr
     scale = np.sqrt(var)
     scale[constant] = 1.0
     return scale
-
-
-def _require(condition, what: str) -> None:
-    if not condition:
-        raise ValueError(what)
-
-
-def _is_count(value) -> bool:
-    return (
-        isinstance(value, (int, np.integer))
-        and not isinstance(value, bool)
-        and value >= 0
-    )
-
-
-def _is_finite_float64(value) -> bool:
-    return (
-        type(value) is np.ndarray
-        and value.dtype == np.float64
-        and value.ndim == 1
-        and bool(np.isfinite(value).all())
-    )
 
 
 class SequenceScaler(
@@ -261,35 +240,33 @@ class SequenceScaler(
         """
         names = ("n_features_in_", "_n_step_features", "_fitted_kind")
         stats = ("mean_", "var_", "scale_")
-        missing = [name for name in names + stats if name not in vars(self)]
-        if missing:
-            raise ValueError(f"missing the fitted attribute(s) {missing} in the file")
+        require_attributes(self, names + stats)
         n, step, kind = (getattr(self, name) for name in names)
-        _require(_is_count(n) and n >= 1, "n_features_in_ must be a positive int")
-        _require(
+        require(is_count(n) and n >= 1, "n_features_in_ must be a positive int")
+        require(
             kind in ("table", "sequences"),
             "_fitted_kind must be 'table' or 'sequences'",
         )
-        _require(
-            _is_count(step) and step == (1 if kind == "table" else n),
+        require(
+            is_count(step) and step == (1 if kind == "table" else n),
             "_n_step_features must be 1 for 2-D input, else n_features_in_",
         )
-        _require(
+        require(
             kind == "table" or "feature_names_in_" not in vars(self),
             "feature_names_in_ is defined only for 2-D input",
         )
         for name, wanted in zip(stats, (self.with_mean, self.with_std, self.with_std)):
             value = getattr(self, name)
             if not wanted:
-                _require(value is None, f"{name} must be None when it is not used")
+                require(value is None, f"{name} must be None when it is not used")
                 continue
-            _require(
-                _is_finite_float64(value) and value.shape == (step,),
+            require(
+                is_float_array(value, 1) and value.shape == (step,),
                 f"{name} must be a finite float64 array of one value per feature",
             )
         if self.with_std:
-            _require(bool((self.var_ >= 0).all()), "var_ must not be negative")
-            _require(bool((self.scale_ > 0).all()), "scale_ must be positive")
+            require(bool((self.var_ >= 0).all()), "var_ must not be negative")
+            require(bool((self.scale_ > 0).all()), "scale_ must be positive")
 
     def _apply(self, X, *, inverse: bool):
         check_is_fitted(self)

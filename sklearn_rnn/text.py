@@ -13,7 +13,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
-from .data import OOV_ID, PAD_ID
+from ._sequences import OOV_ID, PAD_ID
+from ._state_checks import require_attributes
 from .windowing import _ArrayOutputMixin
 
 __all__ = ["TextTokenizer"]
@@ -196,10 +197,7 @@ class TextTokenizer(
         this output, or collide with padding. Raises a ``ValueError`` saying
         what is wrong.
         """
-        names = ("vocabulary_", "n_features_in_")
-        missing = [name for name in names if name not in vars(self)]
-        if missing:
-            raise ValueError(f"missing the fitted attribute(s) {missing} in the file")
+        require_attributes(self, ("vocabulary_", "n_features_in_"))
         self._check_params()
         if type(self.n_features_in_) is not int or self.n_features_in_ != 1:
             raise ValueError("n_features_in_ must be 1")

@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
-from ..classifier import RNNClassifier
+from .._state_checks import is_count, is_float_array, require, require_attributes
 from ..forecasting import SequenceForecaster, _Stats
-from ..regressor import RNNRegressor
 from ..windowing import SequenceWindower
-from ._sklearn_state import is_count, is_float_array, require, require_attributes
 
 _NETWORK_STATE = (
     "n_features_in_",
@@ -29,8 +27,6 @@ _NETWORK_STATE = (
     "_fitted_architecture",
     "n_iter_",
 )
-_CLASSIFIER_STATE = (*_NETWORK_STATE, "classes_")
-_REGRESSOR_STATE = (*_NETWORK_STATE, "_y_mean", "_y_scale", "_y_ndim")
 _FORECASTER_STATE = (
     *_NETWORK_STATE,
     *("_y_name", "known_columns_", "target_column_", "normalize_", "quantiles_"),
@@ -45,55 +41,6 @@ def check_windower(est) -> None:
     require_attributes(est, ("n_features_in_",))
     n = est.n_features_in_
     require(is_count(n) and n >= 1, "n_features_in_ must be a positive int")
-
-
-def check_network_state(est) -> None:
-    """Check that a classifier's or regressor's fitted state fits its network."""
-    classifier = isinstance(est, RNNClassifier)
-    require_attributes(est, _CLASSIFIER_STATE if classifier else _REGRESSOR_STATE)
-    arch = est._fitted_architecture
-    n_outputs = arch.get("n_outputs")
-    kind = est._fitted_kind
-    require(kind in ("table", "sequences", "ids"), "unknown input kind")
-    require(
-        type(est._n_step_features) is int
-        and est._n_step_features == arch.get("n_features"),
-        "features per step differ from the network's",
-    )
-    n_in = est.n_features_in_
-    require(type(n_in) is int and n_in >= 1, "n_features_in_ must be a positive int")
-    if kind == "ids":
-        require(
-            n_in == 1 and est.vocab_size_ == arch.get("vocab_size"),
-            "the vocabulary size differs from the network's",
-        )
-    elif kind == "sequences":
-        require(n_in == est._n_step_features, "n_features_in_ differs")
-    for name in ("n_iter_", "best_epoch_"):
-        value = getattr(est, name, 0)
-        require(type(value) is int and value >= 0, f"{name} must be an int")
-    if classifier:
-        classes = est.classes_
-        require(
-            isinstance(classes, np.ndarray)
-            and classes.ndim == 1
-            and len(classes) == n_outputs,
-            "classes_ must hold one label per network output",
-        )
-        return
-    for name in ("_y_mean", "_y_scale"):
-        value = getattr(est, name)
-        require(
-            isinstance(value, np.ndarray)
-            and value.shape == (n_outputs,)
-            and np.isfinite(value).all(),
-            f"{name} must hold one finite value per network output",
-        )
-    require(bool((est._y_scale > 0).all()), "_y_scale must be positive")
-    require(
-        est._y_ndim == 2 or (est._y_ndim == 1 and n_outputs == 1),
-        "_y_ndim does not fit the network's outputs",
-    )
 
 
 def _positions(value, n) -> bool:
@@ -233,8 +180,6 @@ def _check_forecaster_series(est, n: int) -> None:
 
 #: State checks by class, for our classes without ``_check_loaded_state``.
 CHECKS = {
-    RNNClassifier: check_network_state,
-    RNNRegressor: check_network_state,
     SequenceForecaster: check_forecaster,
     SequenceWindower: check_windower,
 }

@@ -17,42 +17,12 @@ from sklearn.preprocessing import (
     StandardScaler,
 )
 
-
-def require(condition, what: str) -> None:
-    """Raise a ``ValueError`` saying ``what`` unless ``condition`` holds."""
-    if not condition:
-        raise ValueError(what)
-
-
-def require_attributes(est, names) -> None:
-    """Raise a ``ValueError`` naming the fitted attributes ``est`` lacks."""
-    missing = [name for name in names if name not in vars(est)]
-    require(not missing, f"missing the fitted attribute(s) {missing} in the file")
-
-
-def is_count(value) -> bool:
-    return (
-        isinstance(value, (int, np.integer))
-        and not isinstance(value, bool)
-        and value >= 0
-    )
-
-
-def is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, bool
-    )
-
-
-def is_float_array(value, ndim: int) -> bool:
-    """Whether ``value`` is a float64 array of ``ndim`` dimensions, all finite."""
-    return (
-        type(value) is np.ndarray
-        and value.dtype == np.float64
-        and value.ndim == ndim
-        and bool(np.isfinite(value).all())
-    )
-
+from .._state_checks import (
+    is_count,
+    is_number,
+    require,
+    require_attributes,
+)
 
 _COMMON = ("n_features_in_", "n_samples_seen_", "scale_")
 # The fitted attributes of each scaler.
