@@ -357,25 +357,16 @@ class SequenceWindower(
         """Raise a ``ValueError`` unless the fitted attributes fit together.
 
         Called on a windower whose fitted attributes were read from a file;
-        the message names the attribute at fault.
+        the message says what is wrong. The only fitted state is the number
+        of features (and their names, which scikit-learn's checks cover).
         """
-        n = getattr(self, "n_features_in_", None)
-        if type(n) is not int or n < 1:
+        if "n_features_in_" not in vars(self):
             raise ValueError(
-                "invalid fitted state: n_features_in_ must be a positive int, "
-                f"got {n!r}."
+                "missing the fitted attribute(s) ['n_features_in_'] in the file."
             )
-        if "feature_names_in_" in vars(self):
-            names = self.feature_names_in_
-            if not (
-                type(names) is np.ndarray
-                and names.shape == (n,)
-                and all(type(name) is str for name in names)
-            ):
-                raise ValueError(
-                    "invalid fitted state: feature_names_in_ must hold "
-                    "n_features_in_ strings."
-                )
+        n = self.n_features_in_
+        if type(n) is not int or n < 1:
+            raise ValueError(f"n_features_in_ must be a positive int, got {n!r}.")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

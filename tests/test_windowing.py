@@ -326,37 +326,12 @@ def test_column_position_refuses_a_label_of_several_columns():
 
 def test_sequence_windower_check_loaded_state():
     """Check that a fitted windower passes its check and broken states do not."""
-    windower = SequenceWindower(window=3).fit(
-        pd.DataFrame(_table(6, 2), columns=["a", "b"])
-    )
+    windower = SequenceWindower(window=3).fit(_table(6, 2))
     windower._check_loaded_state()
-    for name, value, match in [
-        ("n_features_in_", 0, "n_features_in_ must be a positive int"),
-        ("n_features_in_", 2.0, "n_features_in_ must be a positive int"),
-        ("feature_names_in_", np.array(["a"]), "feature_names_in_ must hold"),
-        ("feature_names_in_", ["a", "b"], "feature_names_in_ must hold"),
-    ]:
-        broken = clone(windower).fit(pd.DataFrame(_table(6, 2), columns=["a", "b"]))
-        setattr(broken, name, value)
-        with pytest.raises(ValueError, match=f"^invalid fitted state: {match}"):
+    for value in (0, 2.0, "2", True):
+        broken = clone(windower).fit(_table(6, 2))
+        broken.n_features_in_ = value
+        with pytest.raises(ValueError, match="n_features_in_ must be a positive int"):
             broken._check_loaded_state()
-    unfitted = SequenceWindower(window=3)
-    with pytest.raises(ValueError, match="n_features_in_ must be a positive int"):
-        unfitted._check_loaded_state()
-
-
-def test_sequence_windower_pipeline_with_regressor():
-    """Check that a windower feeds RNNRegressor in a Pipeline on a noisy sine."""
-    rng = np.random.RandomState(0)
-    t = np.arange(120)
-    wave = np.sin(t / 6) + 0.1 * rng.normal(size=t.size)
-    X, y = wave[:-1, None], wave[1:]  # predict the next value from the past
-    pipe = make_pipeline(
-        SequenceWindower(window=5),
-        RNNRegressor(hidden_size=8, max_epochs=5, random_state=0),
-    )
-    pred = pipe.fit(X, y).predict(X)
-    assert pred.shape == y.shape
-    assert np.isfinite(pred).all()
-    assert pipe[-1].n_features_in_ == 1
-    assert_array_equal(clone(pipe).fit(X, y).predict(X), pred)
+    with pytest.raises(ValueError, match=r"missing the fitted attribute\(s\)"):
+        SequenceWindower(window=3)._check_loaded_state()

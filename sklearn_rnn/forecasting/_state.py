@@ -41,12 +41,15 @@ _REQUIRED = (
     "_n_outputs",
     "_series_tails",
     "_series_clock",
+    "_series_pos",
+    "window_",
+    "horizon_",
 )
 
 
 def _require(condition, what: str) -> None:
     if not condition:
-        raise ValueError(f"invalid fitted state: {what}.")
+        raise ValueError(f"{what}.")
 
 
 def _position(value, n: int) -> bool:
@@ -65,27 +68,18 @@ def _finite_floats(value, ndim: int) -> bool:
 def check_loaded_state(est) -> None:
     """Raise a ``ValueError`` unless ``est``'s fitted attributes fit together.
 
-    Files written before ``window_``, ``horizon_`` and ``_series_pos`` were
-    recorded get them from the parameters, which then held them.
+    The message says what is wrong, without naming the estimator: the
+    caller says which one it is.
     """
-    missing = [name for name in _REQUIRED if not hasattr(est, name)]
-    _require(not missing, f"missing the fitted attribute(s) {missing}")
-    _upgrade_older_state(est)
+    missing = [name for name in _REQUIRED if name not in vars(est)]
+    _require(not missing, f"missing the fitted attribute(s) {missing} in the file")
     n = est.n_features_in_
     _require(type(n) is int and n >= 1, "n_features_in_ must be a positive int")
-    if "feature_names_in_" in vars(est):
-        names = est.feature_names_in_
-        _require(
-            type(names) is np.ndarray
-            and names.shape == (n,)
-            and all(type(name) is str for name in names),
-            "feature_names_in_ must hold n_features_in_ strings",
-        )
     for name in ("window_", "horizon_"):
         value = getattr(est, name)
         _require(
             type(value) is int and 1 <= value <= _MAX_STEPS,
-            f"{name} must be an int in [1, {_MAX_STEPS}]",
+            f"{name} must be a positive int of at most {_MAX_STEPS}",
         )
     _check_roles(est)
     _check_network(est)
@@ -93,21 +87,12 @@ def check_loaded_state(est) -> None:
     _check_series(est)
 
 
-def _upgrade_older_state(est) -> None:
-    if not hasattr(est, "_series_pos"):
-        _require(est.series_column is None, "_series_pos is needed with series_column")
-        est._series_pos = None
-    for name in ("window", "horizon"):
-        if not hasattr(est, f"{name}_"):
-            setattr(est, f"{name}_", getattr(est, name))
-
-
 def _check_roles(est) -> None:
     """The column roles, and the channels derived from them."""
     n, series = est.n_features_in_, est._series_pos
     _require(
         series is None or _position(series, n),
-        "_series_pos must be None or a column position",
+        "_series_pos must be a column position, or None",
     )
     channels = [j for j in range(n) if j != series]
     _require(channels, "X must have a column besides the series column")
@@ -223,8 +208,9 @@ def _check_scaling(est) -> None:
             _valid_stats(s, est._n_outputs)
             for s in (*stats.values(), est._global_stats)
         ),
-        "_series_stats and _global_stats must be _Stats of finite values (scale "
-        "positive) with one fallback per output",
+        "_series_stats or _global_stats holds an invalid _Stats: center and "
+        "scale must be finite floats (scale positive) and fallback a float64 "
+        "array of finite values, one per output",
     )
 
 
