@@ -67,7 +67,7 @@ def validate_table(
             f"{type(est).__name__} requires y to be passed, but the target y is None."
         )
     if input_name != "X":
-        check_width(est, X, input_name)
+        _check_width(est, X, input_name)
     # After fit, the fitted column roles rule: a series_column changed by
     # set_params applies at the next fit.
     by_series = (
@@ -79,15 +79,15 @@ def validate_table(
     if not by_series:
         if reset:
             est._series_pos = None
-        values, y = validate_plain_table(est, X, y, reset=reset, **settings)
+        values, y = _validate_plain_table(est, X, y, reset=reset, **settings)
         return values, None, y
     validate_data(est, X, reset=reset, skip_check_array=True)
     if reset:
-        est._series_pos = series_position(est)
-    return validate_series_table(X, y, est._series_pos, est.n_features_in_, **settings)
+        est._series_pos = _series_position(est)
+    return _validate_series_table(X, y, est._series_pos, est.n_features_in_, **settings)
 
 
-def check_width(est, X, input_name: str) -> None:
+def _check_width(est, X, input_name: str) -> None:
     """Check the number of columns of an input that is not called ``X``.
 
     scikit-learn's messages call every input "X"; this one names it.
@@ -102,7 +102,7 @@ def check_width(est, X, input_name: str) -> None:
         )
 
 
-def validate_plain_table(est, X, y, *, reset, allow_nan, input_name):
+def _validate_plain_table(est, X, y, *, reset, allow_nan, input_name):
     """Return a table without series column as float64, and y.
 
     ``validate_data`` records (``reset``) or checks the columns of ``X``.
@@ -126,7 +126,7 @@ def validate_plain_table(est, X, y, *, reset, allow_nan, input_name):
     return validate_data(est, X, y, reset=reset, dtype=np.float64, y_numeric=True)
 
 
-def series_position(est) -> int:
+def _series_position(est) -> int:
     """Return the position of ``series_column`` among the columns seen in fit."""
     return column_position(
         est.series_column,
@@ -136,7 +136,7 @@ def series_position(est) -> int:
     )
 
 
-def validate_series_table(X, y, position, n_columns, *, allow_nan, input_name):
+def _validate_series_table(X, y, position, n_columns, *, allow_nan, input_name):
     """Return a table as float64 with its series column zeroed, the ids and y.
 
     The ids may be of any type; every other column must be numeric.

@@ -125,7 +125,8 @@ def _check_roles(est) -> None:
         "_known_channels and _target_channel do not match the column roles",
     )
     _require(
-        est.normalize_ in ("window", "none")
+        type(est.normalize_) is str
+        and est.normalize_ in ("window", "none")
         and (est.normalize_ == "none" or target is not None),
         "normalize_ must be 'window' (with a target column) or 'none'",
     )
@@ -165,12 +166,15 @@ def _check_network(est) -> None:
         type(n_step) is int and n_step == n_channels + len(est._known_channels),
         "_n_step_features does not match _feature_positions and _known_channels",
     )
-    _require(est._fitted_kind == "sequences", "_fitted_kind must be 'sequences'")
+    _require(
+        type(est._fitted_kind) is str and est._fitted_kind == "sequences",
+        "_fitted_kind must be 'sequences'",
+    )
     arch = est._fitted_architecture
     _require(
         type(arch) is dict
-        and arch.get("n_features") == n_step
-        and arch.get("n_outputs") == n_outputs,
+        and _same_value(arch.get("n_features"), n_step)
+        and _same_value(arch.get("n_outputs"), n_outputs),
         "the network's inputs and outputs do not match the column roles",
     )
     _require(type(est.n_iter_) is int and est.n_iter_ >= 0, "n_iter_ must be an int")
