@@ -490,6 +490,28 @@ class _SequenceEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _RNN
         """
         return self._network_output(X, encode=True).astype(np.float64)
 
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Return the names of ``transform``'s columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Names of the input's columns. For a 2-D table they must match
+            the columns seen in ``fit``; for sequences and token ids (say,
+            the ``token_0`` ... names of a ``TextTokenizer`` ahead in a
+            pipeline) they name time steps, not features, and are not used.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<class name in lower case>0``, ``...1``, ... one per unit of the
+            pooled representation.
+        """
+        check_is_fitted(self)
+        if self._fitted_kind == "table":
+            return super().get_feature_names_out(input_features)
+        return super().get_feature_names_out(None)
+
     @property
     def _n_features_out(self) -> int:
         """Width of ``transform``'s output, for ``get_feature_names_out``."""

@@ -31,6 +31,12 @@ def _as_texts(X, input_name: str = "X") -> list[str]:
             f"{input_name} must be an iterable of text documents; a single "
             "string was given. Wrap it in a list."
         )
+    if X is None or not hasattr(X, "__iter__"):
+        raise TypeError(
+            f"{input_name} must be an iterable of text documents (a list, "
+            f"array, Series or one-column DataFrame of str); got "
+            f"{type(X).__name__}."
+        )
     if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
         if X.shape[1] != 1:
             raise ValueError(
@@ -52,10 +58,20 @@ def _as_texts(X, input_name: str = "X") -> list[str]:
                 )
             raise TypeError(
                 f"{input_name} must contain strings; position {i} holds "
-                f"{type(doc).__name__} {doc!r}."
+                f"{type(doc).__name__} {_short(doc)}, where one text document "
+                "(str) is expected."
             )
         texts.append(doc)
     return texts
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _callable_name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
 
 
 class TextTokenizer(
@@ -220,8 +236,27 @@ class TextTokenizer(
         if self.analyzer == "char":
             return list(doc)
         if self.tokenizer is not None:
-            return list(self.tokenizer(doc))
+            return self._call_tokenizer(doc)
         return re.findall(self.token_pattern, doc)
+
+    def _call_tokenizer(self, doc: str) -> list[str]:
+        """The tokens ``tokenizer`` returns for ``doc``, checked to be strings."""
+        tokens = self.tokenizer(doc)
+        if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+            raise TypeError(
+                f"tokenizer {_callable_name(self.tokenizer)} must return a list "
+                f"of str tokens; for {_short(doc)} it returned "
+                f"{type(tokens).__name__} {_short(tokens)}."
+            )
+        tokens = list(tokens)
+        for token in tokens:
+            if type(token) is not str:
+                raise TypeError(
+                    f"tokenizer {_callable_name(self.tokenizer)} must return "
+                    f"str tokens; for {_short(doc)} it returned a "
+                    f"{type(token).__name__}: {_short(token)}."
+                )
+        return tokens
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None) -> TextTokenizer:
@@ -273,6 +308,8 @@ class TextTokenizer(
             Documents with no tokens give rows of padding only.
         """
         check_is_fitted(self)
+        # Parameters may have changed since fit (set_params).
+        self._check_params()
         vocab = self.vocabulary_
         rows = [[vocab.get(t, OOV_ID) for t in self._tokenize(d)] for d in _as_texts(X)]
         width = self.max_len or max((len(r) for r in rows), default=0)

@@ -13,6 +13,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, TextTokenizer
@@ -676,3 +677,73 @@ def test_text_tokenizer_pipeline_set_output_pandas():
     assert_array_equal(proba, plain.predict_proba(texts))
     # The classifier's learned representation is a table: it becomes a DataFrame.
     assert isinstance(pipe.transform(texts), pd.DataFrame)
+
+
+def test_text_tokenizer_invalid_pattern_set_after_fit():
+    """Check that a token_pattern set after fit gets a ValueError in transform."""
+    tok = TextTokenizer().fit(["a b", "c"])
+    tok.set_params(token_pattern="(")
+    with pytest.raises(ValueError, match="token_pattern='\\('"):
+        tok.transform(["a b"])
+
+
+def _ints(doc):
+    return [len(word) for word in doc.split()]
+
+
+@pytest.mark.parametrize(
+    "tokenizer, match",
+    [
+        (_ints, "_ints must return str tokens; .* a int"),
+        (lambda doc: [None], "must return str tokens; .* a NoneType"),
+        (lambda doc: [float("nan")], "must return str tokens; .* a float"),
+        (lambda doc: [b"x"], "must return str tokens; .* a bytes"),
+        (lambda doc: 3, "must return a list of str tokens; .* int 3"),
+        (lambda doc: doc, "must return a list of str tokens"),
+    ],
+)
+def test_text_tokenizer_callable_must_return_strings(tokenizer, match):
+    """Check that a tokenizer returning non-strings gets a TypeError naming it."""
+    with pytest.raises(TypeError, match=match):
+        TextTokenizer(tokenizer=tokenizer).fit(["a b", "c"])
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (None, "iterable of text documents .* got NoneType"),
+        (3, "iterable of text documents .* got int"),
+        ([["a", "b"], "c"], "position 0 holds list"),
+        (["a", 2.5], "position 1 holds float"),
+    ],
+)
+def test_text_tokenizer_input_errors_in_library_words(X, match):
+    """Check that None, nested or mixed input get the library's own message."""
+    with pytest.raises(TypeError, match=match):
+        TextTokenizer().fit(X)
+
+
+def test_column_transformer_text_branch_names_and_pandas_output():
+    """Check a TextTokenizer + RNNClassifier branch in a ColumnTransformer."""
+    rng = np.random.RandomState(0)
+    words = np.array(["spam", "win", "cash", "hello", "lunch", "meet"])
+    docs = [" ".join(rng.choice(words, 5)) for _ in range(40)]
+    frame = pd.DataFrame({"text": docs, "length": rng.normal(size=40)})
+    y = np.array(["spam" if "cash" in d else "ham" for d in docs])
+    branch = make_pipeline(
+        TextTokenizer(max_len=6),
+        RNNClassifier(hidden_size=4, max_epochs=2, random_state=0),
+    )
+    ct = ColumnTransformer(
+        [("text", branch, "text"), ("num", StandardScaler(), ["length"])]
+    )
+    ct.fit(frame, y)
+    names = ct.get_feature_names_out()
+    assert names.tolist() == [f"text__rnnclassifier{i}" for i in range(4)] + [
+        "num__length"
+    ]
+    with pytest.warns(UserWarning, match="stays a NumPy array"):
+        ct.set_output(transform="pandas")
+    out = ct.fit_transform(frame, y)
+    assert list(out.columns) == names.tolist()
+    assert out.shape == (40, 5)
