@@ -14,6 +14,7 @@ The package, in the order its modules import each other:
 - ``_columns``: the roles of the columns and the table's validation;
 - ``_windows``: cutting windows and reading the network's outputs;
 - ``_quantiles``, ``_forecast``: quantile predictions and ``forecast``;
+- ``_scores``: the validation R^2 on the network's outputs;
 - ``_state``: checks of a fitted state read from a file;
 - ``_forecaster``: the estimator.
 """
