@@ -10,6 +10,7 @@ from sklearn.utils import check_array
 
 from ._compat import _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
+from ._scores import r2_of_outputs
 from ._sequence_estimator import _SequenceEstimator
 from ._state_checks import require, require_attributes
 
@@ -64,12 +65,8 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
 
         Targets are standardized per output, which leaves each R^2 unchanged.
         """
-        y_pred = y_pred.double().reshape(len(target), -1)
-        target = target.double().reshape(len(target), -1)
-        residual = ((target - y_pred) ** 2).sum(dim=0)
-        total = ((target - target.mean(dim=0)) ** 2).sum(dim=0)
-        r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-300), 0.0)
-        return r2.mean()
+        n = len(target)
+        return r2_of_outputs(y_pred.reshape(n, -1), target.reshape(n, -1))
 
     def _encode_targets(self, y, sample_weight):
         """Targets standardized per output (by the first fit's moments)."""

@@ -1102,7 +1102,7 @@ def test_save_load_forecaster_round_trip(index, tmp_path):
     assert_array_equal(loaded.predict_interval(X), fc.predict_interval(X))
     assert loaded._global_stats.center == fc._global_stats.center
     assert type(loaded._global_stats) is type(fc._global_stats)
-    assert loaded._index == fc._index
+    assert loaded._series_clock == fc._series_clock
     assert_frame_equal(loaded.history_, fc.history_)
 
 
@@ -1212,7 +1212,7 @@ def _stats(state):
 
 
 def _last(state):
-    return state["_index"]["__items__"][0][1]["__tuple__"]
+    return state["_series_clock"]["__items__"][0][1]["__tuple__"]
 
 
 def _set_time(kind, body):
@@ -1272,13 +1272,13 @@ def _set_time(kind, body):
         ),
         (_set_time("__period__", {"ordinal": 1, "freq": "nope"}), "invalid period"),
         (_set_time("__period__", {"ordinal": "1", "freq": "M"}), "invalid period"),
-        (lambda s: _last(s).append(None), "_index must map"),
-        (lambda s: s["_index"]["__items__"].clear(), "_index must map"),
+        (lambda s: _last(s).append(None), "_series_clock must map"),
+        (lambda s: s["_series_clock"]["__items__"].clear(), "_series_clock must map"),
         (lambda s: s.update(_n_outputs=2), "_n_outputs does not match"),
         (lambda s: s.update(normalize_="both"), "normalize_"),
         (lambda s: s.update(target_column_=5), "target_column_"),
-        (lambda s: s.update(_known_ch=[3]), "_known_ch"),
-        (lambda s: s.pop("_tails"), "missing the fitted"),
+        (lambda s: s.update(_known_channels=[3]), "_known_channels"),
+        (lambda s: s.pop("_series_tails"), "missing the fitted"),
         (lambda s: s.update(window_=-3), "window_ must be a positive int"),
         (lambda s: s.update(horizon_="x"), "horizon_ must be a positive int"),
         (lambda s: s.update(_series_pos=7), "_series_pos must be a column"),

@@ -14,12 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .._engine import _RNNEngine
+from .._scores import r2_of_outputs
 from ..modules import PinballLoss
 from ..windowing import _MAX_STEPS
 from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
-from ._scores import r2_of_outputs
 from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
 from ._state import check_loaded_state
 from ._windows import graph_inputs, latest_windows, predict_rows, training_windows

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
+from .._state_checks import is_float_array, require, require_attributes
 from ..windowing import _MAX_STEPS
 from ._quantiles import check_quantile_levels
 from ._series import _Stats
@@ -47,22 +48,8 @@ _REQUIRED = (
 )
 
 
-def _require(condition, what: str) -> None:
-    if not condition:
-        raise ValueError(f"{what}.")
-
-
 def _position(value, n: int) -> bool:
     return type(value) is int and 0 <= value < n
-
-
-def _finite_floats(value, ndim: int) -> bool:
-    return (
-        type(value) is np.ndarray
-        and value.dtype == np.float64
-        and value.ndim == ndim
-        and bool(np.isfinite(value).all())
-    )
 
 
 def check_loaded_state(est) -> None:
@@ -71,13 +58,12 @@ def check_loaded_state(est) -> None:
     The message says what is wrong, without naming the estimator: the
     caller says which one it is.
     """
-    missing = [name for name in _REQUIRED if name not in vars(est)]
-    _require(not missing, f"missing the fitted attribute(s) {missing} in the file")
+    require_attributes(est, _REQUIRED)
     n = est.n_features_in_
-    _require(type(n) is int and n >= 1, "n_features_in_ must be a positive int")
+    require(type(n) is int and n >= 1, "n_features_in_ must be a positive int")
     for name in ("window_", "horizon_"):
         value = getattr(est, name)
-        _require(
+        require(
             type(value) is int and 1 <= value <= _MAX_STEPS,
             f"{name} must be a positive int of at most {_MAX_STEPS}",
         )
@@ -90,21 +76,21 @@ def check_loaded_state(est) -> None:
 def _check_roles(est) -> None:
     """The column roles, and the channels derived from them."""
     n, series = est.n_features_in_, est._series_pos
-    _require(
+    require(
         series is None or _position(series, n),
         "_series_pos must be a column position, or None",
     )
     channels = [j for j in range(n) if j != series]
-    _require(channels, "X must have a column besides the series column")
+    require(channels, "X must have a column besides the series column")
     features = est._feature_positions
-    _require(
+    require(
         type(features) is np.ndarray
         and features.dtype.kind in "iu"
         and features.tolist() == channels,
         "_feature_positions must list every column but the series column",
     )
     known, target = est.known_columns_, est.target_column_
-    _require(
+    require(
         type(known) is np.ndarray
         and known.ndim == 1
         and known.dtype.kind in "iu"
@@ -112,19 +98,19 @@ def _check_roles(est) -> None:
         and len(set(known.tolist())) == len(known),
         "known_columns_ must be distinct column positions, not the series column",
     )
-    _require(
+    require(
         target is None
         or (type(target) is int and target in channels and target not in known),
         "target_column_ must be None or a column position outside known_columns_",
     )
     known_channels = [channels.index(j) for j in known.tolist()]
     target_channel = None if target is None else channels.index(target)
-    _require(
+    require(
         _same_value(est._known_channels, known_channels)
         and _same_value(est._target_channel, target_channel),
         "_known_channels and _target_channel do not match the column roles",
     )
-    _require(
+    require(
         type(est.normalize_) is str
         and est.normalize_ in ("window", "none")
         and (est.normalize_ == "none" or target is not None),
@@ -150,34 +136,34 @@ def _check_network(est) -> None:
         try:
             levels = check_quantile_levels(quantiles, name="quantiles_")
         except ValueError as exc:
-            _require(False, str(exc).rstrip("."))
-        _require(
-            _finite_floats(quantiles, 1) and np.array_equal(levels, quantiles),
+            require(False, str(exc).rstrip("."))
+        require(
+            is_float_array(quantiles, 1) and np.array_equal(levels, quantiles),
             "quantiles_ must be a float64 array of increasing levels",
         )
     n_outputs = 1 + (0 if quantiles is None else len(quantiles))
-    _require(
+    require(
         type(est._n_outputs) is int and est._n_outputs == n_outputs,
         "_n_outputs does not match quantiles_",
     )
     n_channels = len(est._feature_positions)
     n_step = est._n_step_features
-    _require(
+    require(
         type(n_step) is int and n_step == n_channels + len(est._known_channels),
         "_n_step_features does not match _feature_positions and _known_channels",
     )
-    _require(
+    require(
         type(est._fitted_kind) is str and est._fitted_kind == "sequences",
         "_fitted_kind must be 'sequences'",
     )
     arch = est._fitted_architecture
-    _require(
+    require(
         type(arch) is dict
         and _same_value(arch.get("n_features"), n_step)
         and _same_value(arch.get("n_outputs"), n_outputs),
         "the network's inputs and outputs do not match the column roles",
     )
-    _require(type(est.n_iter_) is int and est.n_iter_ >= 0, "n_iter_ must be an int")
+    require(type(est.n_iter_) is int and est.n_iter_ >= 0, "n_iter_ must be an int")
 
 
 def _valid_stats(stats, n_outputs: int) -> bool:
@@ -188,7 +174,7 @@ def _valid_stats(stats, n_outputs: int) -> bool:
         and type(stats.scale) is float
         and math.isfinite(stats.scale)
         and stats.scale > 0
-        and _finite_floats(stats.fallback, 1)
+        and is_float_array(stats.fallback, 1)
         and len(stats.fallback) == n_outputs
     )
 
@@ -196,9 +182,9 @@ def _valid_stats(stats, n_outputs: int) -> bool:
 def _check_scaling(est) -> None:
     """The channels' scaling and each series' target scaling."""
     n_channels = len(est._feature_positions)
-    _require(
+    require(
         all(
-            _finite_floats(v, 1) and len(v) == n_channels
+            is_float_array(v, 1) and len(v) == n_channels
             for v in (est._x_mean, est._x_scale)
         )
         and bool((est._x_scale > 0).all()),
@@ -206,7 +192,7 @@ def _check_scaling(est) -> None:
         "channel (scales positive)",
     )
     stats = est._series_stats
-    _require(
+    require(
         type(stats) is dict
         and all(
             _valid_stats(s, est._n_outputs)
@@ -222,17 +208,17 @@ def _check_series(est) -> None:
     """The end of each training series, its clock, and the series ids."""
     tails, clock, n = est._series_tails, est._series_clock, est.n_features_in_
     longest = est.window_ + est.horizon_ - 1
-    _require(
+    require(
         type(tails) is dict
         and len(tails)
         and all(
-            _finite_floats(t, 2) and t.shape[1] == n and 1 <= len(t) <= longest
+            is_float_array(t, 2) and t.shape[1] == n and 1 <= len(t) <= longest
             for t in tails.values()
         ),
         "_series_tails must map series to finite float64 tables of "
         "n_features_in_ columns and at most window_ + horizon_ - 1 rows",
     )
-    _require(
+    require(
         type(clock) is dict
         and set(clock) == set(tails)
         and all(info is None or _valid_clock(info) for info in clock.values()),
@@ -240,14 +226,14 @@ def _check_series(est) -> None:
         "(time stamp, frequency)",
     )
     if est._series_pos is None:
-        _require(
+        require(
             list(tails) == [None] and not hasattr(est, "series_ids_"),
             "without a series column, _series_tails must hold the one series None "
             "and there must be no series_ids_",
         )
         return
     ids = getattr(est, "series_ids_", None)
-    _require(
+    require(
         type(ids) is np.ndarray
         and ids.ndim == 1
         and len(ids) == len(tails)

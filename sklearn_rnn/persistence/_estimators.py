@@ -6,7 +6,7 @@ An estimator is stored as ``{"__estimator__": {"class", "params", "state",
 called with its parameters, which are then validated against its
 ``_parameter_constraints``; the fitted attributes are set and checked with
 the class's ``_check_loaded_state`` (or, for classes without it, the checks
-of :mod:`._sklearn_state` and :mod:`._pending_checks`).
+of :mod:`._sklearn_state`).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from . import _pending_checks, _sklearn_state
+from . import _sklearn_state
 from ._codec import decoder, encode, typed, unsupported
 from ._network import DERIVED, NetworkEstimator, encode_net, restore_net
 from ._objects import check_attribute_name
 from ._registry import qualified_name, resolve
 
-_STATE_CHECKS = {**_sklearn_state.CHECKS, **_pending_checks.CHECKS}
+_STATE_CHECKS = _sklearn_state.CHECKS
 
 
 @encode.register(BaseEstimator)

@@ -29,7 +29,7 @@ def r2_of_outputs(y_pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     Examples
     --------
     >>> import torch
-    >>> from sklearn_rnn.forecasting._scores import r2_of_outputs
+    >>> from sklearn_rnn._scores import r2_of_outputs
     >>> target = torch.tensor([[1.0], [2.0], [3.0]])
     >>> float(r2_of_outputs(target, target))
     1.0
