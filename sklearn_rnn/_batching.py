@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-__all__ = ["BatchIterator", "SequenceDataset", "pad_rows"]
+__all__ = ["BatchIterator", "SequenceDataset", "make_dataset", "pad_rows"]
 
 # Sequences are sorted by length within chunks of this many batches before the
 # batches are shuffled: long enough chunks that batches are nearly uniform in
@@ -164,3 +164,31 @@ class BatchIterator:
         order = torch.from_numpy(self.order).to(self.dataset.X.device)
         for start, end in zip(self._starts, ends):
             yield self.dataset.batch(order[start:end], self.order[start:end])
+
+
+def make_dataset(
+    X, lengths, y, sample_weight, index, device, role="train"
+) -> SequenceDataset:
+    """The samples ``index`` of validated arrays as a dataset on ``device``.
+
+    Refuses a set whose weights are all zero (``role`` says which set).
+    """
+    whole = len(index) == len(X) and np.array_equal(index, np.arange(len(X)))
+
+    def tensor(a):
+        # All samples in order: share the validated array instead of
+        # copying it (training only reads it); torch needs it writable.
+        if whole and a.flags.c_contiguous and a.flags.writeable:
+            return torch.as_tensor(a, device=device)
+        return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
+
+    weight = sample_weight[index]
+    if not weight.any():
+        raise ValueError(
+            f"sample_weight is zero for every sample to {role} on; give some "
+            "of them a positive weight"
+            + (" or change validation_fraction." if role == "validate" else ".")
+        )
+    # Equal weights give the plain mean loss: skip the weighting per batch.
+    weight = None if np.all(weight == weight[0]) else tensor(sample_weight)
+    return SequenceDataset(tensor(X), tensor(lengths), tensor(y), weight)

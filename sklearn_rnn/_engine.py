@@ -23,16 +23,16 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.helper import predefined_split
 
-from ._batching import BatchIterator, SequenceDataset, pad_rows
+from ._batching import BatchIterator, make_dataset
 from ._compat import Interval, StrOptions
+from ._device import resolve_device
+from ._inference import _InferenceMixin
 from ._net import _QuietPrintLog, _SequenceNet
 from ._sequences import python_scalar
 from ._state_checks import require, require_attributes
-from ._summary import summary_lines
 from ._threads import torch_threads
 from ._training import (
     LR_SCHEDULES,
@@ -47,11 +47,6 @@ from ._training import (
     switch_optimizer,
 )
 from .modules import CELLS, POOLINGS, RecurrentNet
-
-# Rows of an inference batch: ``batch_size``, at most this many. Every batch is
-# padded to it (so outputs never depend on batch composition), which must not
-# make a one-sample predict pay for a huge training batch.
-_INFERENCE_ROWS = 256
 
 # torch.set_num_threads takes a C int; no machine has more cores than this.
 _MAX_THREADS = 2**16
@@ -87,7 +82,7 @@ def _same_architecture(fitted: dict, new: dict) -> bool:
     }
 
 
-class _RNNEngine(BaseEstimator):
+class _RNNEngine(_InferenceMixin, BaseEstimator):
     """Parameters, training and inference shared by the network estimators.
 
     Subclasses define ``__init__`` (passing the parameters below on),
@@ -223,35 +218,6 @@ class _RNNEngine(BaseEstimator):
         finally:
             del self._partial_fit_running
 
-    def _resolve_device(self) -> torch.device:
-        device = self.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(device)
-        except RuntimeError as exc:
-            raise ValueError(f"device={self.device!r} is not a valid device.") from exc
-        if device.type == "meta":
-            # Tensors on 'meta' have shapes but no values: nothing to train.
-            raise ValueError(
-                f"device={self.device!r} holds no data; use 'cpu', 'cuda' or 'auto'."
-            )
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} but CUDA is not available on this machine; "
-                "use device='cpu' or 'auto'."
-            )
-        # Other accelerators (mps, xpu, ...) say so through torch.<type>.
-        backend = getattr(torch, device.type, None)
-        if device.type not in ("cpu", "cuda") and not (
-            hasattr(backend, "is_available") and backend.is_available()
-        ):
-            raise ValueError(
-                f"device={self.device!r} is not available on this machine; use "
-                "device='cpu' or 'auto'."
-            )
-        return device
-
     def _check_loaded_state(self) -> None:
         """Check the fitted attributes every network has, read from a file.
 
@@ -261,7 +227,7 @@ class _RNNEngine(BaseEstimator):
         require_attributes(
             self, ("n_features_in_", "_n_step_features", "_fitted_architecture")
         )
-        require_attributes(self, ("_fitted_kind", "n_iter_"))
+        require_attributes(self, ("_fit_input_kind", "n_iter_"))
         architecture = self._fitted_architecture
         require(type(architecture) is dict, "_fitted_architecture must be a dict")
         n_in = self.n_features_in_
@@ -336,16 +302,16 @@ class _RNNEngine(BaseEstimator):
         With early stopping, ``valid_idx`` names the held-out samples; by
         default they are a random (stratified) ``validation_fraction``.
         """
-        device = self._resolve_device()
+        device = resolve_device(self.device)
         module_params = self._module_params(n_outputs, lengths)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         train_idx, valid_idx = self._split_validation(
             len(lengths), stratify, valid_idx, seed
         )
-        train_ds = self._dataset(X, lengths, y, sample_weight, train_idx, device)
+        train_ds = make_dataset(X, lengths, y, sample_weight, train_idx, device)
         valid_ds = None
         if valid_idx is not None:
-            valid_ds = self._dataset(
+            valid_ds = make_dataset(
                 X, lengths, y, sample_weight, valid_idx, device, role="validate"
             )
         # The architecture, without the (large) initial embedding vectors.
@@ -518,96 +484,3 @@ class _RNNEngine(BaseEstimator):
             c for c in frame if c not in first
         ]
         return frame[columns] if len(frame) else frame
-
-    @staticmethod
-    def _dataset(
-        X, lengths, y, sample_weight, index, device, role="train"
-    ) -> SequenceDataset:
-        whole = len(index) == len(X) and np.array_equal(index, np.arange(len(X)))
-
-        def tensor(a):
-            # All samples in order: share the validated array instead of
-            # copying it (training only reads it); torch needs it writable.
-            if whole and a.flags.c_contiguous and a.flags.writeable:
-                return torch.as_tensor(a, device=device)
-            return torch.as_tensor(np.ascontiguousarray(a[index]), device=device)
-
-        weight = sample_weight[index]
-        if not weight.any():
-            raise ValueError(
-                f"sample_weight is zero for every sample to {role} on; give some "
-                "of them a positive weight"
-                + (" or change validation_fraction." if role == "validate" else ".")
-            )
-        # Equal weights give the plain mean loss: skip the weighting per batch.
-        weight = None if np.all(weight == weight[0]) else tensor(sample_weight)
-        return SequenceDataset(tensor(X), tensor(lengths), tensor(y), weight)
-
-    # -- inference ---------------------------------------------------------
-
-    def _predict_padded(
-        self, X: np.ndarray, lengths: np.ndarray, *, encode=False, pad=True
-    ) -> np.ndarray:
-        """Run the fitted module over padded ``X`` and return float32 outputs.
-
-        ``pad`` fills every batch up to the same number of rows, so that a
-        sequence's output does not depend, even in the last bits, on the
-        other sequences of its batch. Callers that feed one small batch at a
-        time and need no such guarantee (recursive forecasting) turn it off.
-        ``encode`` returns the pooled representation instead of the output.
-        """
-        module = self.net_.module_
-        device = next(module.parameters()).device
-        if not X.flags.writeable:
-            # torch cannot wrap a read-only array without a copy (and a warning).
-            X = X.copy()
-        dataset = SequenceDataset(
-            torch.as_tensor(X, device=device), torch.as_tensor(lengths, device=device)
-        )
-        rows = min(self.net_.batch_size, _INFERENCE_ROWS)
-        batches = BatchIterator(dataset, rows)
-        fn = module.encode if encode else module
-        # Known for the whole data: spares the module its check per batch.
-        equal = True if dataset.equal_lengths else None
-        # Left in eval mode: skorch switches to train mode at every training
-        # step, so nothing needs the previous mode back. Switching walks every
-        # submodule, which a recursive forecast would pay at each step: only
-        # when one of them is in training mode.
-        if any(m.training for m in module.modules()):
-            module.eval()
-        with torch_threads(self.n_threads), torch.inference_mode():
-            out = [
-                fn(**pad_rows(Xb, rows if pad else 0), equal_lengths=equal)[
-                    : len(Xb["X"])
-                ]
-                for Xb, _ in batches
-            ]
-        out = torch.cat(out).float().cpu().numpy()
-        if batches.order is not None:
-            restored = np.empty_like(out)
-            restored[batches.order] = out
-            out = restored
-        return out
-
-    def _example_input(self, n_samples: int, n_steps: int) -> dict:
-        """Module input of zeros, for ``summary``."""
-        X = torch.zeros(n_samples, n_steps, self._n_step_features)
-        lengths = torch.full((n_samples,), n_steps, dtype=torch.long)
-        return {"X": X, "lengths": lengths}
-
-    def summary(self, print_fn=None) -> None:
-        """Print a table of the network's layers, output shapes and parameters.
-
-        Like Keras' ``Model.summary``: one row per layer, then the total,
-        trainable and frozen parameter counts. Output dimensions that depend
-        on the data (batch size, sequence length) show as None.
-
-        Parameters
-        ----------
-        print_fn : callable or None, default=None
-            Called with each line of the table; None prints them.
-        """
-        check_is_fitted(self)
-        title = type(self).__name__
-        for text in summary_lines(title, self.net_.module_, self._example_input):
-            (print_fn or print)(text)

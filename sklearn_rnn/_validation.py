@@ -21,7 +21,7 @@ def check_step_features(est, n_features: int, *, reset: bool, kind: str) -> None
     if reset:
         est.n_features_in_ = n_features
         est._n_step_features = n_features
-        est._fitted_kind = kind
+        est._fit_input_kind = kind
         if hasattr(est, "feature_names_in_"):
             del est.feature_names_in_
     elif n_features != est._n_step_features:
@@ -60,7 +60,7 @@ def validate_sequences(
         X = validate_data(est, X, reset=reset, dtype=dtype, ensure_all_finite=False)
         if reset:
             est._n_step_features = 1
-            est._fitted_kind = "table"
+            est._fit_input_kind = "table"
     elif ndim in (2, 3):
         X = check_array(
             X, allow_nd=True, dtype=dtype, ensure_all_finite=False, input_name="X"

@@ -163,7 +163,7 @@ def to_onnx(estimator, path, *, lengths: bool = True, opset_version: int = 17) -
     True
     """
     graph, input_names, output_name = _graph(estimator, lengths)
-    if estimator._fitted_kind == "ids":
+    if estimator._fit_input_kind == "ids":
         X = torch.full((2, 3), OOV_ID, dtype=torch.long)
     else:
         X = torch.zeros(2, 3, estimator._n_step_features)

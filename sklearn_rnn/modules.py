@@ -17,6 +17,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ._layers import (
+    BidirectionalLayer,
+    ConvFrontEnd,
+    reverse_within_lengths,
+    standardize_sequences,
+    valid_mask,
+)
+
 __all__ = [
     "CELLS",
     "POOLINGS",
@@ -25,6 +33,7 @@ __all__ = [
     "InferenceGraph",
     "PinballLoss",
     "RecurrentNet",
+    "reverse_within_lengths",
 ]
 
 CELLS = {
@@ -35,117 +44,6 @@ CELLS = {
 }
 POOLINGS = ("last", "mean", "max", "attention")
 INPUT_NORMS = (None, "global", "sequence")
-
-# Added to each sequence's standard deviation: a constant feature (std 0)
-# becomes zeros, and its log-scale feature log(1e-3), not -inf.
-_SEQUENCE_STD_FLOOR = 1e-3
-
-
-def _standardize_sequences(X, lengths):
-    """Standardize each feature within each sequence, over its valid steps.
-
-    Returns ``(batch, steps, 3 * features)``: the standardized features, then
-    each sequence's mean and log standard deviation of every feature, repeated
-    along time. Padding does not enter the statistics.
-    """
-    lengths = lengths.to(device=X.device, dtype=torch.long)
-    mask = valid_mask(lengths, X.shape[1]).unsqueeze(-1).to(X.dtype)
-    count = lengths.clamp_min(1).to(X.dtype).view(-1, 1, 1)
-    mean = (X * mask).sum(1, keepdim=True) / count
-    var = (((X - mean) * mask) ** 2).sum(1, keepdim=True) / count
-    std = torch.sqrt(var) + _SEQUENCE_STD_FLOOR
-    stats = torch.cat([mean, torch.log(std)], dim=-1).expand(-1, X.shape[1], -1)
-    return torch.cat([(X - mean) / std, stats], dim=-1)
-
-
-def valid_mask(lengths: torch.Tensor, n_steps: int) -> torch.Tensor:
-    """Boolean ``(batch, n_steps)``: True at each sequence's valid steps."""
-    steps = torch.arange(n_steps, device=lengths.device).unsqueeze(0)
-    return steps < lengths.unsqueeze(1)
-
-
-class ConvFrontEnd(nn.Module):
-    """Strided 1-D convolutions that shorten sequences before the recurrence.
-
-    Each block is a convolution (kernel 5, stride 2, zero padding 2) and a
-    ReLU, so a sequence of ``L`` steps leaves a block with ``(L + 1) // 2``.
-    Steps past a sequence's length are set to zero before every block: a
-    valid output then sees the same inputs whether its sequence is padded in
-    a batch or alone (where the convolution pads with zeros too).
-
-    Parameters
-    ----------
-    input_size : int
-        Features per input step.
-    channels : int
-        Output channels of every block.
-    n_layers : int
-        Number of blocks; each halves the number of steps.
-    """
-
-    kernel_size = 5
-    stride = 2
-
-    def __init__(self, input_size: int, channels: int, n_layers: int):
-        super().__init__()
-        self.blocks = nn.ModuleList(
-            nn.Conv1d(
-                input_size if i == 0 else channels,
-                channels,
-                self.kernel_size,
-                stride=self.stride,
-                padding=self.kernel_size // 2,
-            )
-            for i in range(n_layers)
-        )
-
-    def forward(self, X, lengths, equal_lengths):
-        """Return the shortened ``(batch, steps, channels)`` and new lengths."""
-        X = X.transpose(1, 2)
-        for conv in self.blocks:
-            if not equal_lengths:
-                X = X * valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)
-            X = torch.relu(conv(X))
-            lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
-        return X.transpose(1, 2), lengths
-
-
-def reverse_within_lengths(X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Reverse the valid steps of each sequence, leaving padding in place.
-
-    The operation is its own inverse, so it also maps the outputs of a run over
-    reversed sequences back to the original time order.
-    """
-    n_steps = X.shape[1]
-    steps = torch.arange(n_steps, device=X.device).unsqueeze(0)
-    last = (lengths.to(X.device) - 1).unsqueeze(1)
-    index = torch.where(steps <= last, last - steps, steps)
-    index = index.view(*index.shape, *([1] * (X.ndim - 2))).expand_as(X)
-    return X.gather(1, index)
-
-
-class _BidirectionalLayer(nn.Module):
-    """One bidirectional recurrent layer that respects sequence lengths.
-
-    ``torch.nn.RNN(bidirectional=True)`` on a padded batch lets the backward
-    direction start on the trailing padding. Packing avoids that but is slow on
-    CPU, so the backward cell runs over sequences reversed within their lengths.
-    """
-
-    def __init__(self, rnn_cls, input_size, hidden_size, **kwargs):
-        super().__init__()
-        self.forward_rnn = rnn_cls(input_size, hidden_size, batch_first=True, **kwargs)
-        self.backward_rnn = rnn_cls(input_size, hidden_size, batch_first=True, **kwargs)
-
-    def forward(self, X, lengths, equal_lengths):
-        out_fwd, _ = self.forward_rnn(X)
-        if equal_lengths:
-            out_bwd, _ = self.backward_rnn(X.flip(1))
-            out_bwd = out_bwd.flip(1)
-        else:
-            out_bwd, _ = self.backward_rnn(reverse_within_lengths(X, lengths))
-            out_bwd = reverse_within_lengths(out_bwd, lengths)
-        return torch.cat([out_fwd, out_bwd], dim=-1)
 
 
 class RecurrentNet(nn.Module):
@@ -275,7 +173,7 @@ default=None
         rnn_cls, cell_kwargs = CELLS[cell]
         if bidirectional:
             self.layers = nn.ModuleList(
-                _BidirectionalLayer(
+                BidirectionalLayer(
                     rnn_cls,
                     input_size if i == 0 else 2 * hidden_size,
                     hidden_size,
@@ -338,7 +236,7 @@ default=None
         elif self.input_norm is not None:
             X = (X - self.input_mean) / self.input_scale
             if self.input_norm == "sequence":
-                X = _standardize_sequences(X, lengths)
+                X = standardize_sequences(X, lengths)
         if self.projection is not None:
             X = self.projection(X)
         lengths = lengths.to(device=X.device, dtype=torch.long)

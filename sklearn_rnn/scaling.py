@@ -174,7 +174,7 @@ class SequenceScaler(
             self,
             X,
             reset=reset,
-            kind="table" if reset else self._fitted_kind,
+            kind="table" if reset else self._fit_input_kind,
             dtype=(np.float64, np.float32),
         )
         if form == "ragged":
@@ -238,14 +238,14 @@ class SequenceScaler(
         The statistics must fit the parameters and the kind of input ``fit``
         saw. Raises a ``ValueError`` saying what is wrong.
         """
-        names = ("n_features_in_", "_n_step_features", "_fitted_kind")
+        names = ("n_features_in_", "_n_step_features", "_fit_input_kind")
         stats = ("mean_", "var_", "scale_")
         require_attributes(self, names + stats)
         n, step, kind = (getattr(self, name) for name in names)
         require(is_count(n) and n >= 1, "n_features_in_ must be a positive int")
         require(
             kind in ("table", "sequences"),
-            "_fitted_kind must be 'table' or 'sequences'",
+            "_fit_input_kind must be 'table' or 'sequences'",
         )
         require(
             is_count(step) and step == (1 if kind == "table" else n),
@@ -327,7 +327,7 @@ class SequenceScaler(
 
     def _is_table(self) -> bool:
         check_is_fitted(self)
-        if self._fitted_kind != "table":
+        if self._fit_input_kind != "table":
             raise AttributeError(
                 "get_feature_names_out is only available after fitting on a 2-D "
                 "table; sequences have no column names."

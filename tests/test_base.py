@@ -1066,7 +1066,7 @@ def test_estimator_pandas_extension_dtypes(Estimator, dtype):
     y = _target(Estimator, values[:, :, None].astype(float))
     est = Estimator(**FAST_PARAMS).fit(X, y)
     # A DataFrame is a table of numbers under token_ids="auto", integers too.
-    assert est._fitted_kind == "table"
+    assert est._fit_input_kind == "table"
     assert np.all(np.isfinite(_outputs(est, X)))
 
 
@@ -1085,7 +1085,7 @@ def test_estimator_token_ids_numpy_bool(sequences_3d):
     X = rng.randint(0, 6, size=(30, 5)).astype(float)
     y = np.arange(30) % 2
     clf = RNNClassifier(**FAST_PARAMS, token_ids=np.True_).fit(X, y)
-    assert clf._fitted_kind == "ids"
+    assert clf._fit_input_kind == "ids"
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -1266,7 +1266,7 @@ def test_estimator_repeated_index_warns_of_long_table():
 def test_estimator_auto_token_ids_rule(X, kind):
     """Check which integer inputs token_ids='auto' reads as token ids."""
     est = RNNRegressor(**FAST_PARAMS).fit(X, np.arange(6.0))
-    assert est._fitted_kind == kind
+    assert est._fit_input_kind == kind
 
 
 def test_estimator_token_id_errors_name_token_ids_false():

@@ -762,7 +762,7 @@ def _set_clock(fc):
         (_set("_target_channel", 1), "_known_channels and _target_channel"),
         (_set("normalize_", "auto"), "normalize_"),
         (_set("normalize_", np.array(["window", "none"])), "normalize_"),
-        (_set("_fitted_kind", "ids"), "_fitted_kind must be 'sequences'"),
+        (_set("_fit_input_kind", "ids"), "_fit_input_kind must be 'sequences'"),
         (_set("quantiles_", np.array([0.9, 0.1])), "quantiles_"),
         (_set("quantiles_", np.array([0.0, 0.5])), "quantiles_"),
         (_set("_n_outputs", 2), "_n_outputs does not match quantiles_"),

@@ -4,13 +4,13 @@ import pytest
 import torch
 from torch import nn
 
+from sklearn_rnn._layers import standardize_sequences as _standardize_sequences
 from sklearn_rnn.modules import (
     CELLS,
     INPUT_NORMS,
     POOLINGS,
     ConvFrontEnd,
     RecurrentNet,
-    _standardize_sequences,
     reverse_within_lengths,
 )
 

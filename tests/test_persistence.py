@@ -758,8 +758,8 @@ _SCALER_3D = SequenceScaler().fit(_nan_padded())
         ),
         (
             _SCALER_3D,
-            lambda d: d["state"].update(_fitted_kind="ids"),
-            "_fitted_kind must be 'table' or 'sequences'",
+            lambda d: d["state"].update(_fit_input_kind="ids"),
+            "_fit_input_kind must be 'table' or 'sequences'",
         ),
         (
             _SCALER_3D,
@@ -940,7 +940,7 @@ def _set_weight(weights, shape=None, dtype=torch.float32):
             "n_iter_ must be an int",
         ),
         (
-            lambda d: _clf(d)["state"].update({"_fitted_kind": "banana"}),
+            lambda d: _clf(d)["state"].update({"_fit_input_kind": "banana"}),
             None,
             "unknown input kind",
         ),

@@ -632,7 +632,7 @@ def test_estimator_token_ids_too_large_raise(kind, monkeypatch):
 
 def test_estimator_token_ids_size_limit(monkeypatch):
     """Check that the limit on ids is the number of embedding rows."""
-    monkeypatch.setattr("sklearn_rnn._sequence_estimator._MAX_VOCAB_SIZE", 50)
+    monkeypatch.setattr("sklearn_rnn._sequence_input._MAX_VOCAB_SIZE", 50)
     est = RNNClassifier(**{**TEXT_PARAMS, "max_epochs": 1})
     assert est.fit([[2, 49], [3]], [0, 1]).vocab_size_ == 50
     with pytest.raises(ValueError, match="token id 50"):

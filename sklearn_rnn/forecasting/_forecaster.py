@@ -369,7 +369,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
     ) -> SequenceForecaster:
         """Train the network on the windows of every series."""
         self._n_step_features = windows.shape[2]
-        self._fitted_kind = "sequences"
+        self._fit_input_kind = "sequences"
         valid_idx = None
         if self.early_stopping:
             valid_idx = latest_windows(sizes, self.validation_fraction)

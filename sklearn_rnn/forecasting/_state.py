@@ -24,7 +24,7 @@ __all__ = ["check_loaded_state"]
 _REQUIRED = (
     "n_features_in_",
     "_n_step_features",
-    "_fitted_kind",
+    "_fit_input_kind",
     "_fitted_architecture",
     "n_iter_",
     "_y_name",
@@ -153,8 +153,8 @@ def _check_network(est) -> None:
         "_n_step_features does not match _feature_positions and _known_channels",
     )
     require(
-        type(est._fitted_kind) is str and est._fitted_kind == "sequences",
-        "_fitted_kind must be 'sequences'",
+        type(est._fit_input_kind) is str and est._fit_input_kind == "sequences",
+        "_fit_input_kind must be 'sequences'",
     )
     arch = est._fitted_architecture
     require(

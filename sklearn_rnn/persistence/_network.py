@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 # The one import of the networks' base class in this package.
+from .._device import resolve_device
 from .._engine import _RNNEngine as NetworkEstimator
 from ._codec import typed
 
@@ -46,7 +47,7 @@ def encode_net(writer, net, label: str) -> dict:
 
 def _device(est, label: str) -> torch.device:
     try:
-        return est._resolve_device()
+        return resolve_device(est.device)
     except ValueError as exc:
         raise ValueError(
             f"{label}: {exc} To load the model on this machine, pass "
