@@ -309,6 +309,21 @@ class _SequenceEstimator(
         X, lengths = self._validate_X(X, reset=False)
         return self._predict_padded(X, lengths, encode=encode)
 
+    def _export_inputs(self, X, with_lengths: bool = True):
+        """The exported graph's inputs for ``X``, and the rows they cover."""
+        check_is_fitted(self)
+        X, steps = self._validate_X(X, reset=False)
+        rows = np.arange(len(steps))
+        if with_lengths:
+            return {"X": X, "lengths": steps}, rows
+        if X.ndim == 3 and not (steps == X.shape[1]).all():
+            raise ValueError(
+                "X holds sequences of different lengths, which a graph exported "
+                "with lengths=False reads whole: export it with lengths=True and "
+                "feed the lengths."
+            )
+        return {"X": X}, rows
+
     def _example_input(self, n_samples: int, n_steps: int) -> dict:
         if self._fit_input_kind != "ids":
             return super()._example_input(n_samples, n_steps)

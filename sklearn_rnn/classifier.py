@@ -20,6 +20,7 @@ from ._compat import Interval, StrOptions, _fit_context
 from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_DOC
 from ._sequence_estimator import _SequenceEstimator
 from ._state_checks import require, require_attributes
+from .modules import InferenceGraph
 
 __all__ = ["RNNClassifier"]
 
@@ -319,6 +320,14 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
             The classifier, trained one more epoch.
         """
         return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def _inference_graph(self, module, with_lengths: bool = True):
+        """The fitted module and its softmax, for ONNX export.
+
+        Returns the graph, the names of its inputs and of its output.
+        """
+        graph = InferenceGraph(module, "softmax", with_lengths=with_lengths)
+        return graph, ["X", "lengths"][: 1 + with_lengths], "probabilities"
 
     def predict_proba(self, X) -> np.ndarray:
         """Return class probabilities for sequences ``X``.

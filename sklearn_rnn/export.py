@@ -30,10 +30,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._sequences import OOV_ID
-from .classifier import RNNClassifier
-from .forecasting import SequenceForecaster
-from .modules import InferenceGraph
-from .regressor import RNNRegressor
 
 # The TorchScript exporter, tested here; torch.onnx.export grew ``dynamo``.
 _HAS_DYNAMO_FLAG = "dynamo" in inspect.signature(torch.onnx.export).parameters
@@ -60,7 +56,8 @@ def _check_exportable(estimator, function: str) -> None:
             "to_onnx(pipeline[-1], path), and feed the graph "
             "onnx_inputs(pipeline, X), which runs the steps before it."
         )
-    if not isinstance(estimator, (RNNClassifier, RNNRegressor, SequenceForecaster)):
+    # Each network estimator describes its own graph (_inference_graph).
+    if not hasattr(estimator, "_inference_graph"):
         raise TypeError(
             f"{function} takes a fitted RNNClassifier, RNNRegressor or "
             "SequenceForecaster (or, for onnx_inputs, a Pipeline ending in one), "
@@ -69,37 +66,17 @@ def _check_exportable(estimator, function: str) -> None:
     check_is_fitted(estimator)
 
 
-def _check_lengths(estimator, lengths) -> None:
+def _check_lengths(lengths) -> None:
     if not isinstance(lengths, bool):
         raise ValueError(f"lengths must be True or False, got {lengths!r}.")
-    if not lengths and isinstance(estimator, SequenceForecaster):
-        raise ValueError(
-            "lengths=False is for RNNClassifier and RNNRegressor: the "
-            "forecaster's windows are shorter at the start of a series, so its "
-            "graph takes their lengths."
-        )
 
 
-def _graph(estimator, lengths: bool) -> tuple[InferenceGraph, list[str], str]:
+def _graph(estimator, lengths: bool):
     _check_exportable(estimator, "to_onnx")
-    _check_lengths(estimator, lengths)
+    _check_lengths(lengths)
     # A copy: the fitted estimator keeps its device and train/eval mode.
-    net = copy.deepcopy(estimator.net_.module_).cpu().eval()
-    inputs = ["X", "lengths"] if lengths else ["X"]
-    if isinstance(estimator, SequenceForecaster):
-        graph = InferenceGraph(net, "affine", with_level=True)
-        return graph, [*inputs, "level", "scale", "offset"], "forecasts"
-    if isinstance(estimator, RNNClassifier):
-        graph = InferenceGraph(net, "softmax", with_lengths=lengths)
-        return graph, inputs, "probabilities"
-    graph = InferenceGraph(
-        net,
-        "affine",
-        scale=estimator._y_scale,
-        offset=estimator._y_mean,
-        with_lengths=lengths,
-    )
-    return graph, inputs, "predictions"
+    module = copy.deepcopy(estimator.net_.module_).cpu().eval()
+    return estimator._inference_graph(module, with_lengths=lengths)
 
 
 def to_onnx(estimator, path, *, lengths: bool = True, opset_version: int = 17) -> str:
@@ -234,17 +211,5 @@ def onnx_inputs(estimator, X, *, lengths: bool = True) -> tuple[dict, np.ndarray
                 X = step.transform(X)
         return onnx_inputs(final, X, lengths=lengths)
     _check_exportable(estimator, "onnx_inputs")
-    _check_lengths(estimator, lengths)
-    if isinstance(estimator, SequenceForecaster):
-        return estimator._graph_inputs(X)
-    X, steps = estimator._validate_X(X, reset=False)
-    rows = np.arange(len(steps))
-    if lengths:
-        return {"X": X, "lengths": steps}, rows
-    if X.ndim == 3 and not (steps == X.shape[1]).all():
-        raise ValueError(
-            "X holds sequences of different lengths, which a graph exported "
-            "with lengths=False reads whole: export it with lengths=True and "
-            "feed the lengths."
-        )
-    return {"X": X}, rows
+    _check_lengths(lengths)
+    return estimator._export_inputs(X, with_lengths=lengths)

@@ -13,6 +13,7 @@ from ._docs import _ARCHITECTURE_DOC, _ATTRIBUTES_DOC, _INPUT_NOTES, _TRAINING_D
 from ._scores import r2_of_outputs
 from ._sequence_estimator import _SequenceEstimator
 from ._state_checks import require, require_attributes
+from .modules import InferenceGraph
 
 __all__ = ["RNNRegressor"]
 
@@ -136,6 +137,20 @@ class RNNRegressor(RegressorMixin, _SequenceEstimator):
             The regressor, trained one more epoch.
         """
         return self._partial_fit(X, y, sample_weight)
+
+    def _inference_graph(self, module, with_lengths: bool = True):
+        """The fitted module and its mapping to the original scale, for ONNX.
+
+        Returns the graph, the names of its inputs and of its output.
+        """
+        graph = InferenceGraph(
+            module,
+            "affine",
+            scale=self._y_scale,
+            offset=self._y_mean,
+            with_lengths=with_lengths,
+        )
+        return graph, ["X", "lengths"][: 1 + with_lengths], "predictions"
 
     def predict(self, X) -> np.ndarray:
         """Predict targets for sequences ``X``.

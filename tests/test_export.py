@@ -197,3 +197,5 @@ def test_to_onnx_lengths_false_refused_for_forecaster(tmp_path):
     est.fit(np.sin(t / 3)[:, None], np.sin(t / 3))
     with pytest.raises(ValueError, match="lengths=False"):
         to_onnx(est, tmp_path / "f.onnx", lengths=False)
+    with pytest.raises(ValueError, match="lengths=False"):
+        onnx_inputs(est, np.sin(t / 3)[:, None], lengths=False)

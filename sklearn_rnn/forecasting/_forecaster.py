@@ -15,7 +15,7 @@ from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .._engine import _RNNEngine
 from .._scores import r2_of_outputs
-from ..modules import PinballLoss
+from ..modules import InferenceGraph, PinballLoss
 from ..windowing import _MAX_STEPS
 from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
 from ._forecast import _ForecastMixin
@@ -25,6 +25,15 @@ from ._state import check_loaded_state
 from ._windows import graph_inputs, latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
+
+
+def _needs_lengths(with_lengths: bool) -> None:
+    if not with_lengths:
+        raise ValueError(
+            "lengths=False is for RNNClassifier and RNNRegressor: the "
+            "forecaster's windows are shorter at the start of a series, so its "
+            "graph takes their lengths."
+        )
 
 
 class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEngine):
@@ -393,6 +402,20 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         check_is_fitted(self)
         values, ids, _ = validate_table(self, X, reset=False)
         return predict_rows(self, values, ids)
+
+    def _inference_graph(self, module, with_lengths: bool = True):
+        """The fitted module and its output mapping, for ONNX export.
+
+        Returns the graph, the names of its inputs and of its output.
+        """
+        _needs_lengths(with_lengths)
+        graph = InferenceGraph(module, "affine", with_level=True)
+        return graph, ["X", "lengths", "level", "scale", "offset"], "forecasts"
+
+    def _export_inputs(self, X, with_lengths: bool = True):
+        """The exported graph's inputs for ``X``, and the rows they cover."""
+        _needs_lengths(with_lengths)
+        return self._graph_inputs(X)
 
     def _graph_inputs(self, X) -> tuple[dict, np.ndarray]:
         """The exported graph's inputs for the rows of ``X`` that have history.
