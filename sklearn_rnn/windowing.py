@@ -18,6 +18,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array, check_scalar
 from sklearn.utils.validation import check_is_fitted
@@ -93,6 +94,34 @@ def _sliding(values: np.ndarray, window: int) -> np.ndarray:
     return view.transpose(0, 2, 1)
 
 
+def _is_time_or_text(dtype) -> bool:
+    if isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype, pd.StringDtype)):
+        return True
+    extension = isinstance(dtype, pd.api.extensions.ExtensionDtype)
+    return not extension and np.dtype(dtype).kind in "mMUS"
+
+
+def _check_numeric(series, names) -> None:
+    """Refuse dates, durations and text, which numpy may read as numbers.
+
+    Dates would silently become nanoseconds since 1970.
+    """
+    if hasattr(series, "dtypes") and hasattr(series, "columns"):
+        dtypes = list(series.dtypes)
+    else:
+        dtype = getattr(series, "dtype", None)
+        dtypes = [np.asarray(series).dtype if dtype is None else dtype]
+    for i, dtype in enumerate(dtypes):
+        if _is_time_or_text(dtype):
+            column = f" column {names[i]!r}" if names is not None else ""
+            raise ValueError(
+                f"series{column} has dtype {dtype}, not numbers: make_windows "
+                "cuts windows of numeric values. Convert dates or durations to "
+                "numbers yourself (for instance days since a start), or leave "
+                "the column out."
+            )
+
+
 def _series_values(series) -> tuple[np.ndarray, list | None]:
     """Return ``series`` as a 2-D float array, with its column names if any."""
     names = None
@@ -109,6 +138,7 @@ def _series_values(series) -> tuple[np.ndarray, list | None]:
             "series must be 1-D (n_steps,) or 2-D (n_steps, n_features); got "
             f"{ndim} dimension(s).{hint}"
         )
+    _check_numeric(series, names)
     values = check_array(
         series,
         ensure_2d=False,

@@ -820,3 +820,14 @@ def test_sequence_forecaster_window_and_horizon_are_bounded(name):
     y = _trend(30)
     with pytest.raises(ValueError, match=f"'{name}' parameter"):
         SequenceForecaster(**{name: 10**6 + 1}, **FAST).fit(y[:, None], y)
+
+
+def test_predict_interval_without_quantiles_says_what_to_set():
+    """Check that predict_interval without quantiles names the parameter."""
+    y = _seasonal(80)
+    est = SequenceForecaster(**FAST).fit(y[:, None], y)
+    assert not hasattr(est, "predict_interval")
+    with pytest.raises(AttributeError, match=r"set quantiles, for instance"):
+        est.predict_interval(y[:, None])
+    with pytest.raises(AttributeError, match="predict_quantiles needs quantile"):
+        est.predict_quantiles(y[:, None])

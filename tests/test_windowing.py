@@ -335,3 +335,31 @@ def test_sequence_windower_check_loaded_state():
             broken._check_loaded_state()
     with pytest.raises(ValueError, match=r"missing the fitted attribute\(s\)"):
         SequenceWindower(window=3)._check_loaded_state()
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        pd.Series(pd.date_range("2020", periods=30, freq="D")),
+        pd.Series(pd.date_range("2020", periods=30, freq="D", tz="UTC")),
+        pd.Series(pd.to_timedelta(np.arange(30), "D")),
+        pd.Series(pd.period_range("2020", periods=30, freq="D")),
+        pd.Series(["x"] * 30, dtype="string"),
+        np.array(["a"] * 30),
+    ],
+)
+def test_make_windows_refuses_dates_and_text(series):
+    """Check that dates, durations and text are refused, not read as numbers."""
+    with pytest.raises(ValueError, match="not numbers"):
+        make_windows(series, window=5)
+
+
+def test_make_windows_names_the_non_numeric_column():
+    """Check that the refused column of a DataFrame is named."""
+    frame = pd.DataFrame(
+        {"load": np.arange(30.0), "when": pd.date_range("2020", periods=30)}
+    )
+    with pytest.raises(ValueError, match="column 'when'"):
+        make_windows(frame, window=5)
+    X, _ = make_windows(frame[["load"]].astype("Int64"), window=5)
+    assert X.shape == (25, 5, 1)

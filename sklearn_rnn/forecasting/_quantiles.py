@@ -7,10 +7,11 @@ forecast, trained with the pinball loss.
 
 from __future__ import annotations
 
+from functools import update_wrapper
 from numbers import Real
+from types import MethodType
 
 import numpy as np
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["_QuantileMixin", "check_quantile_levels"]
@@ -55,6 +56,26 @@ def _interval_columns(quantiles: np.ndarray, coverage) -> list[int]:
     return columns
 
 
+class _with_quantiles:
+    """A method of forecasters fitted with quantiles only.
+
+    As scikit-learn's ``available_if``: ``hasattr`` is False without
+    quantiles, so duck-typing code sees no such method. Unlike it, the
+    ``AttributeError`` says what to set rather than only that the attribute
+    is missing.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        update_wrapper(self, fn)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.fn
+        obj._check_quantiles(self.fn.__name__)
+        return MethodType(self.fn, obj)
+
+
 class _QuantileMixin:
     """Quantile predictions of :class:`SequenceForecaster`.
 
@@ -62,19 +83,19 @@ class _QuantileMixin:
     forecast, then one column per level.
     """
 
-    def _has_quantiles(self) -> bool:
+    def _check_quantiles(self, method: str) -> None:
         # Fitted: the levels the network was trained for, whatever
         # set_params did since.
         fitted = hasattr(self, "quantiles_")
         if (self.quantiles_ if fitted else self.quantiles) is None:
             raise AttributeError(
-                "predict_quantiles and predict_interval are not available when "
-                "fitted with quantiles=None; set quantiles, for instance "
-                "(0.1, 0.5, 0.9), and fit."
+                f"{type(self).__name__}.{method} needs quantile outputs, but "
+                f"the forecaster was {'fitted' if fitted else 'built'} with "
+                "quantiles=None: set quantiles, for instance "
+                "quantiles=(0.1, 0.5, 0.9) for an 80% interval, and fit again."
             )
-        return True
 
-    @available_if(_has_quantiles)
+    @_with_quantiles
     def predict_quantiles(self, X) -> np.ndarray:
         """Forecast the quantiles ``quantiles_`` of the target at each row.
 
@@ -91,7 +112,7 @@ class _QuantileMixin:
         """
         return np.sort(self._predict_all(X)[:, 1:], axis=1)
 
-    @available_if(_has_quantiles)
+    @_with_quantiles
     def predict_interval(self, X, coverage: float = 0.8) -> np.ndarray:
         """Forecast a central interval that holds the target with ``coverage``.
 
