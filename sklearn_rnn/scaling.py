@@ -17,9 +17,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _check_feature_names_in, _check_sample_weight, _fit_context
+from ._output import _ArrayOutputMixin
 from ._state_checks import is_count, is_float_array, require, require_attributes
 from ._validation import validate_sequences
-from .windowing import _ArrayOutputMixin
 
 __all__ = ["SequenceScaler"]
 

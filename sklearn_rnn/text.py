@@ -13,9 +13,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
+from ._output import _ArrayOutputMixin
 from ._sequences import OOV_ID, PAD_ID
 from ._state_checks import require_attributes
-from .windowing import _ArrayOutputMixin
 
 __all__ = ["TextTokenizer"]
 

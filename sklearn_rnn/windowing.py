@@ -14,7 +14,6 @@ Two tools, the way ``extract_patches_2d`` stands beside ``PatchExtractor``:
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -25,63 +24,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._columns import column_position
 from ._compat import Interval, _fit_context, validate_data
+from ._output import _ArrayOutputMixin
 
 __all__ = ["SequenceWindower", "make_windows"]
-
-_OUTPUT_CHOICES = (None, "default", "pandas", "polars")
 
 #: Upper bound of a window (or horizon) in time steps: far above any real use,
 #: and low enough that a window read from a file cannot ask for memory without
 #: limit.
 _MAX_STEPS = 10**6
-
-
-class _ArrayOutputMixin:
-    """``set_output`` for transformers whose output is no table.
-
-    Sequences (3-D arrays, ragged lists) and token ids fit no DataFrame, so
-    these transformers declare ``auto_wrap_output_keys=None`` and scikit-learn
-    offers them no ``set_output``. ``Pipeline.set_output`` then fails on them,
-    although the other steps could be configured. This one accepts every
-    setting, keeps the output a NumPy array, and says so for a DataFrame
-    library. Put it to the left of ``TransformerMixin``.
-    """
-
-    #: What the output is, for the warning of ``set_output``.
-    _array_output = "sequences"
-
-    def set_output(self, *, transform=None):
-        """Accept an output container; the output stays a NumPy array.
-
-        The output (sequences or token ids) fits no DataFrame. The method
-        exists so that ``Pipeline.set_output`` can configure the other steps.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas", "polars"} or None, default=None
-            The container asked for. ``"pandas"`` and ``"polars"`` emit a
-            ``UserWarning`` saying that this step's output stays an array;
-            ``"default"`` and None change nothing.
-
-        Returns
-        -------
-        self : estimator
-            The transformer, unchanged.
-        """
-        if transform not in _OUTPUT_CHOICES:
-            raise ValueError(
-                f"transform={transform!r} is not a valid output container; use "
-                "'default', 'pandas', 'polars' or None."
-            )
-        if transform in ("pandas", "polars"):
-            warnings.warn(
-                f"{type(self).__name__}.set_output(transform={transform!r}): "
-                f"its output ({self._array_output}) stays a NumPy array. The "
-                "other steps of a Pipeline are configured as asked.",
-                UserWarning,
-                stacklevel=2,
-            )
-        return self
 
 
 def _sliding(values: np.ndarray, window: int) -> np.ndarray:
