@@ -18,6 +18,7 @@ from .._scores import r2_of_outputs
 from ..modules import InferenceGraph, PinballLoss
 from ..windowing import _MAX_STEPS
 from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
+from ._continuation import check_time_order, index_labels
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
 from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
@@ -25,6 +26,11 @@ from ._state import check_loaded_state
 from ._windows import graph_inputs, latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
+
+
+def _label(value):
+    """An index label as a plain int, or the pandas time stamp or period."""
+    return int(value) if isinstance(value, (int, np.integer)) else value
 
 
 def _needs_lengths(with_lengths: bool) -> None:
@@ -359,19 +365,28 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
                 self._series_stats, self._global_stats = target_scaling(
                     self, values, y, series
                 )
-            self._record_series_ends(values, series, getattr(X, "index", None))
+            self._record_series_ends(values, series, X)
             return self._train_on_windows(
                 *training_windows(self, values, y, sample_weight, series)
             )
 
-    def _record_series_ends(self, values, series, index) -> None:
-        """Keep the last rows and the clock of each series, for ``forecast``."""
+    def _record_series_ends(self, values, series, X) -> None:
+        """Keep the last rows, label and clock of each series.
+
+        ``forecast`` continues from them, and ``predict`` reads them as the
+        history of rows that come after them (see ``_continuation``).
+        """
         self._series_tails, self._series_clock = {}, {}
+        self._series_last_label = {}
+        index, labels = getattr(X, "index", None), index_labels(X)
         n_rows = self.horizon_ + self.window_ - 1
         for key, rows in series:
             part = values if rows is None else values[rows]
             self._series_tails[key] = part[-n_rows:].copy()
             self._series_clock[key] = series_clock(index, rows)
+            own = None if labels is None else labels if rows is None else labels[rows]
+            check_time_order(own)
+            self._series_last_label[key] = None if own is None else _label(own[-1])
 
     def _train_on_windows(
         self, windows, lengths, target, weights, sizes
@@ -401,7 +416,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
     def _predict_all(self, X) -> np.ndarray:
         check_is_fitted(self)
         values, ids, _ = validate_table(self, X, reset=False)
-        return predict_rows(self, values, ids)
+        return predict_rows(self, values, ids, index_labels(X))
 
     def _inference_graph(self, module, with_lengths: bool = True):
         """The fitted module and its output mapping, for ONNX export.

@@ -42,6 +42,7 @@ _REQUIRED = (
     "_n_outputs",
     "_series_tails",
     "_series_clock",
+    "_series_last_label",
     "_series_pos",
     "window_",
     "horizon_",
@@ -217,6 +218,17 @@ def _check_series(est) -> None:
         ),
         "_series_tails must map series to finite float64 tables of "
         "n_features_in_ columns and at most window_ + horizon_ - 1 rows",
+    )
+    last = est._series_last_label
+    require(
+        type(last) is dict
+        and set(last) == set(tails)
+        and all(
+            label is None or type(label) in (int, pd.Timestamp, pd.Period)
+            for label in last.values()
+        ),
+        "_series_last_label must map the series of _series_tails to None, an "
+        "int, a time stamp or a period",
     )
     require(
         type(clock) is dict

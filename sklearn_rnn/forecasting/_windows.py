@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._sequences import split_nan_padding
+from ._continuation import check_time_order, series_history
 from ._series import _Stats, split_series
 
 __all__ = [
@@ -115,14 +116,25 @@ def network_outputs(est, requests, pad: bool = True) -> list[np.ndarray]:
     return [out for out, *_ in results]
 
 
-def predict_rows(est, values, ids) -> np.ndarray:
-    """Return the outputs for every row of a validated table, in its order."""
+def predict_rows(est, values, ids, labels=None) -> np.ndarray:
+    """Return the outputs for every row of a validated table, in its order.
+
+    ``labels`` (the table's index, or None) let rows that continue a
+    training series read its end as history (see ``_continuation``).
+    """
     out = np.empty((len(values), est._n_outputs))
     series = split_series(ids)
     requests = []
     for key, rows in series:
         part = values if rows is None else values[rows]
-        requests.append(SeriesTargets(part, est._stats_for(key), np.arange(len(part))))
+        targets = np.arange(len(part))
+        own = None if labels is None else labels if rows is None else labels[rows]
+        check_time_order(own)
+        history = series_history(est, key, own)
+        if history is not None:
+            part = np.concatenate([history, part])
+            targets = targets + len(history)
+        requests.append(SeriesTargets(part, est._stats_for(key), targets))
     for (_, rows), result in zip(series, network_outputs(est, requests)):
         out[slice(None) if rows is None else rows] = result
     return out
