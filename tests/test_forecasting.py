@@ -831,3 +831,48 @@ def test_predict_interval_without_quantiles_says_what_to_set():
         est.predict_interval(y[:, None])
     with pytest.raises(AttributeError, match="predict_quantiles needs quantile"):
         est.predict_quantiles(y[:, None])
+
+
+@pytest.mark.parametrize("as_series", [True, False])
+def test_forecaster_fit_without_y_forecasts_the_one_column(as_series):
+    """Check that fit(X) with one column forecasts it, as fit(X, X[col])."""
+    y = pd.Series(_seasonal(80), name="load")
+    X = y if as_series else y.to_frame()
+    alone = SequenceForecaster(**FAST).fit(X)
+    both = SequenceForecaster(**FAST).fit(y.to_frame(), y)
+    assert alone.target_column_ == both.target_column_ == 0
+    assert_allclose(alone.forecast(5), both.forecast(5))
+    assert_allclose(alone.predict(X), both.predict(y.to_frame()))
+    with pytest.raises(ValueError, match="requires y"):
+        SequenceForecaster(**FAST).fit(np.column_stack([y, y]))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X, y: (X * 1e160, y * 1e160), "Column 'load' of X holds values"),
+        (lambda X, y: (X, y.astype(str)), "y must hold numbers"),
+        (
+            lambda X, y: (X.assign(when=pd.date_range("2020", periods=len(X))), y),
+            "Column 'when' of X holds datetime64",
+        ),
+    ],
+)
+def test_forecaster_refuses_unreadable_values_by_name(make, match):
+    """Check overflowing values, text targets and date columns are named."""
+    y = pd.Series(_seasonal(60), name="load")
+    X, y = make(y.to_frame(), y)
+    with pytest.raises(ValueError, match=match):
+        SequenceForecaster(**FAST).fit(X, y)
+
+
+def test_forecaster_refuses_absurd_steps_and_nan_series_ids():
+    """Check forecast(steps) is bounded and a NaN id in history is refused."""
+    y = _seasonal(60)
+    X = pd.DataFrame({"id": ["a"] * 30 + ["b"] * 30, "load": y})
+    est = SequenceForecaster(**FAST, series_column="id").fit(X, y)
+    with pytest.raises(ValueError, match="steps == 1000000000000"):
+        est.forecast(10**12, series="a")
+    history = X.iloc[:10].assign(id=np.nan)
+    with pytest.raises(ValueError, match="series_column of history holds missing"):
+        est.forecast(3, history=history)

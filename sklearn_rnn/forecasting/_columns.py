@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
@@ -39,6 +40,10 @@ class ColumnRoles(NamedTuple):
     target_channel: int | None  # channel of the target column
 
 
+# Values beyond this have squares (and variances) that overflow float64.
+_MAX_ABS = 1e150
+
+
 def _holds_target(column: np.ndarray, y: np.ndarray) -> bool:
     """Whether a column of X holds the target y (up to float32 rounding)."""
     return bool(np.allclose(column, y, rtol=1e-6, atol=0))
@@ -62,10 +67,16 @@ def validate_table(
     of the series column (``_series_pos``) on ``est``; else check ``X``
     against them. ``input_name`` is the argument's name in error messages.
     """
+    if isinstance(X, pd.Series):
+        # One series as one column: the rows are its time steps.
+        X = X.to_frame()
+    _check_column_types(X, input_name)
     if reset and y is None:
         raise ValueError(
             f"{type(est).__name__} requires y to be passed, but the target y is None."
         )
+    if y is not None:
+        _check_target_type(y)
     if input_name != "X":
         _check_width(est, X, input_name)
     # After fit, the fitted column roles rule: a series_column changed by
@@ -80,11 +91,69 @@ def validate_table(
         if reset:
             est._series_pos = None
         values, y = _validate_plain_table(est, X, y, reset=reset, **settings)
+        if reset:
+            check_magnitude(values, y, getattr(est, "feature_names_in_", None))
         return values, None, y
     validate_data(est, X, reset=reset, skip_check_array=True)
     if reset:
         est._series_pos = _series_position(est)
-    return _validate_series_table(X, y, est._series_pos, est.n_features_in_, **settings)
+    values, ids, y = _validate_series_table(
+        X, y, est._series_pos, est.n_features_in_, **settings
+    )
+    if reset:
+        check_magnitude(values, y, getattr(est, "feature_names_in_", None))
+    return values, ids, y
+
+
+def _check_column_types(X, input_name: str) -> None:
+    """Refuse date, duration and text columns by name (a series id excepted)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    for name, dtype in dtypes.items():
+        if pd.api.types.is_datetime64_any_dtype(dtype) or (
+            pd.api.types.is_timedelta64_dtype(dtype)
+            or isinstance(dtype, pd.PeriodDtype)
+        ):
+            raise ValueError(
+                f"Column {name!r} of {input_name} holds {dtype} values, which the "
+                "forecaster does not read as numbers: put the time stamps in the "
+                "index (they date the forecasts), or encode them as numbers "
+                "(for instance calendar features in known_columns)."
+            )
+
+
+def _check_target_type(y) -> None:
+    kind = np.asarray(y).dtype.kind
+    if kind in "USmM" or (
+        kind == "O" and any(isinstance(v, (str, bytes)) for v in np.ravel(y)[:1000])
+    ):
+        raise ValueError(
+            f"y must hold numbers to forecast; got values of dtype "
+            f"{np.asarray(y).dtype}."
+        )
+
+
+def check_magnitude(values: np.ndarray, y, names=None) -> None:
+    """Refuse training values whose squares overflow float64.
+
+    The scaling squares them. Later inputs that overflow are refused when
+    their windows are cut.
+    """
+    big = np.abs(values) > _MAX_ABS
+    if big.any():
+        column = int(np.argwhere(big)[0][1])
+        label = repr(names[column]) if names is not None else column
+        raise ValueError(
+            f"Column {label} of X holds values above {_MAX_ABS:.0e} in "
+            "magnitude, whose squares overflow: rescale it (divide by a "
+            "power of ten) before fitting."
+        )
+    if y is not None and (np.abs(y) > _MAX_ABS).any():
+        raise ValueError(
+            f"y holds values above {_MAX_ABS:.0e} in magnitude, whose squares "
+            "overflow: rescale it (divide by a power of ten) before fitting."
+        )
 
 
 def _check_width(est, X, input_name: str) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from ..windowing import _MAX_STEPS
 from ._columns import validate_table
 from ._series import future_index, series_clock
 from ._windows import SeriesTargets, network_outputs
@@ -91,7 +92,7 @@ class _ForecastMixin:
         check_is_fitted(self)
         if isinstance(steps, bool):
             raise ValueError(f"steps must be a positive int, got {steps!r}.")
-        check_scalar(steps, "steps", Integral, min_val=1)
+        check_scalar(steps, "steps", Integral, min_val=1, max_val=_MAX_STEPS)
         self._check_series_argument(series)
         values, key, clock = self._forecast_origin(history, series)
         if return_quantiles:
@@ -132,6 +133,8 @@ class _ForecastMixin:
         key = None
         if ids is not None:
             keys = pd.unique(ids)
+            if pd.isna(keys).any():
+                raise ValueError("The series_column of history holds missing values.")
             if len(keys) != 1:
                 raise ValueError(
                     "history must hold one series; its series_column has "

@@ -7,6 +7,7 @@ from functools import partial
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
@@ -31,6 +32,19 @@ __all__ = ["SequenceForecaster"]
 def _label(value):
     """An index label as a plain int, or the pandas time stamp or period."""
     return int(value) if isinstance(value, (int, np.integer)) else value
+
+
+def _single_column_target(X):
+    """``X`` and its one column as the target, for ``fit(X)`` without y."""
+    if isinstance(X, pd.Series):
+        return X.to_frame(), X
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 1:
+        return X, X.iloc[:, 0]
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 1:
+        return X, np.asarray(X)[:, 0]
+    # Several columns: which one is the target is the user's to say.
+    return X, None
 
 
 def _needs_lengths(with_lengths: bool) -> None:
@@ -320,16 +334,19 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         return r2_of_outputs(y_pred[:, :1], target.reshape(-1, 1))
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> SequenceForecaster:
+    def fit(self, X, y=None, sample_weight=None) -> SequenceForecaster:
         """Train the network on every (window, target) pair of each series.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or pandas.Series
             Rows are time steps, oldest first; columns are observed at each
             step (the target itself, covariates, known columns, a series id).
-        y : array-like of shape (n_samples,)
-            The target at each time step.
+            A Series is one column.
+        y : array-like of shape (n_samples,), default=None
+            The target at each time step. None forecasts the one column of
+            ``X`` (a Series or a single-column table): ``fit(series)`` is
+            ``fit(series.to_frame(), series)``.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of the forecast of each row in the loss.
 
@@ -338,6 +355,8 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         self : SequenceForecaster
             The fitted forecaster.
         """
+        if y is None:
+            X, y = _single_column_target(X)
         with self._restore_on_error():
             before = fitted_roles(self)
             self._y_name = getattr(y, "name", None)
