@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # The CPU build of PyTorch; any other torch request pulls the CUDA packages.
 TORCH ?= torch==2.13.0
 
-.PHONY: install quickstart test lint bench bench-accuracy
+.PHONY: install quickstart test lint bench bench-accuracy bench-forecast-accuracy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,11 @@ bench-accuracy:
 	$(BENCH_VENV)/bin/python -m pip install --quiet "$(TORCH)"
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[bench]"
 	$(BENCH_VENV)/bin/python benchmarks/bench_accuracy.py --jobs 2
+
+# The forecasting suite, in the same environment as bench-accuracy.
+bench-forecast-accuracy:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet "$(TORCH)"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[bench]"
+	OMP_NUM_THREADS=1 $(BENCH_VENV)/bin/python benchmarks/bench_forecast_accuracy.py
