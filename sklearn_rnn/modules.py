@@ -304,7 +304,9 @@ class PinballLoss(nn.Module):
     -----
     ``forward`` takes ``input`` of shape ``(batch, n_outputs)``, where
     ``n_outputs`` is ``len(quantiles)`` (plus one with ``point_output``), and
-    ``target`` of shape ``(batch,)`` or ``(batch, 1)``.
+    ``target`` of shape ``(batch,)`` or ``(batch, 1)``. With ``target`` of
+    shape ``(batch, k)``, ``input`` holds ``k`` such blocks of columns, one
+    per target column, and the loss is their mean.
     """
 
     def __init__(self, quantiles, *, point_output: bool = False, reduction="mean"):
@@ -323,14 +325,18 @@ class PinballLoss(nn.Module):
         self.reduction = reduction
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        target = target.reshape(len(target), 1).to(input.dtype)
-        loss = input.new_zeros(len(input))
+        # One block of columns per target column (a lead of a forecast).
+        n = len(target)
+        target = target.reshape(n, -1, 1).to(input.dtype)
+        input = input.reshape(n, target.shape[1], -1)
+        loss = input.new_zeros(input.shape[:2])
         if self.point_output:
-            loss = loss + (input[:, 0] - target[:, 0]) ** 2
-            input = input[:, 1:]
+            loss = loss + (input[..., 0] - target[..., 0]) ** 2
+            input = input[..., 1:]
         error = target - input
         quantiles = self.quantiles.to(input.dtype)
-        loss = loss + torch.maximum(quantiles * error, (quantiles - 1) * error).sum(1)
+        loss = loss + torch.maximum(quantiles * error, (quantiles - 1) * error).sum(-1)
+        loss = loss.mean(dim=1)
         if self.reduction == "none":
             return loss
         return loss.mean() if self.reduction == "mean" else loss.sum()

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..windowing import _MAX_STEPS
 from ._columns import validate_table
 from ._series import future_index, series_clock
-from ._windows import SeriesTargets, network_outputs
+from ._windows import SeriesTargets, network_outputs, window_forecasts
 
 __all__ = ["_ForecastMixin"]
 
@@ -227,17 +227,26 @@ class _ForecastMixin:
         return future
 
     def _recursive_outputs(self, values, future, stats) -> np.ndarray:
-        """Forecast the ``future`` rows block by block, feeding forecasts back."""
+        """Forecast the ``future`` rows block by block, feeding forecasts back.
+
+        Each block holds ``horizon`` steps: read from the windows that end
+        ``horizon`` steps before each (one lead), or all from the window
+        that ends just before the block (``multi_output``).
+        """
         steps = len(future)
         extended = np.concatenate([values, future])
         outputs = np.empty((steps, self._n_outputs))
         for start in range(0, steps, self.horizon_):
             block = np.arange(start, min(start + self.horizon_, steps))
             targets = len(values) + block
-            # One small batch per block: no padding to batch_size rows.
-            (out,) = network_outputs(
-                self, [SeriesTargets(extended, stats, targets)], pad=False
-            )
+            if self.multi_output_:
+                out = window_forecasts(self, extended, stats, targets[0] - 1)
+                out = out[: len(block)]
+            else:
+                # One small batch per block: no padding to batch_size rows.
+                (out,) = network_outputs(
+                    self, [SeriesTargets(extended, stats, targets)], pad=False
+                )
             outputs[block] = out
             if self.target_column_ is not None:
                 extended[targets, self.target_column_] = out[:, 0]

@@ -111,6 +111,14 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         with the pinball loss beside the point forecast, for
         :meth:`predict_quantiles` and :meth:`predict_interval`.
 
+    multi_output : bool, default=False
+        Whether the network reads each window once and emits the forecasts
+        of all the ``horizon`` steps after it (each with its quantiles):
+        ``forecast(steps)`` is then direct for every step up to ``horizon``,
+        with quantiles for each, and ``predict``, ``predict_quantiles`` and
+        ``predict_interval`` take a ``lead``. False trains one
+        ``horizon``-step-ahead forecast. Not with ``known_columns``.
+
 {_FORECASTER_ARCHITECTURE_DOC}
 {_FORECASTER_TRAINING_DOC}
     Attributes
@@ -212,6 +220,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         "series_column": [None, Integral, str],
         "normalize": [StrOptions({"auto", "window", "none"})],
         "quantiles": [None, "array-like"],
+        "multi_output": ["boolean"],
     }
 
     def __init__(
@@ -224,6 +233,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         series_column=None,
         normalize: str = "auto",
         quantiles=None,
+        multi_output: bool = False,
         cell: str = "lstm",
         hidden_size: int = 64,
         num_layers: int = 1,
@@ -284,6 +294,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         self.series_column = series_column
         self.normalize = normalize
         self.quantiles = quantiles
+        self.multi_output = multi_output
 
     # -- fitted state ------------------------------------------------------
 
@@ -301,6 +312,13 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         self._known_channels = roles.known_channels
         self._target_channel = roles.target_channel
         self._n_outputs = 1 + (0 if quantiles is None else len(quantiles))
+        self.multi_output_ = bool(self.multi_output)
+        if self.multi_output_ and len(self.known_columns_):
+            raise ValueError(
+                "multi_output=True does not take known_columns: it would need "
+                "their values at every step of the horizon. Set "
+                "multi_output=False, or leave the known columns out."
+            )
 
     def _stats_for(self, key) -> _Stats:
         """The target scaling of series ``key``, the pooled one if not seen in fit."""
@@ -323,15 +341,15 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
             PinballLoss, quantiles=tuple(self.quantiles_.tolist()), point_output=True
         )
 
-    @staticmethod
-    def _valid_score(y_pred, target):
-        """R^2 of the point forecast of the scaled change (or level) of y.
+    def _valid_score(self, y_pred, target):
+        """R^2 of the point forecasts of the scaled change (or level) of y.
 
         The network's targets are scaled per series and, with
         ``normalize="window"``, relative to each window's level, so this is
-        not the R^2 of ``score`` on the original target.
+        not the R^2 of ``score`` on the original target. Averaged over leads.
         """
-        return r2_of_outputs(y_pred[:, :1], target.reshape(-1, 1))
+        points = y_pred[:, :: self._n_outputs]
+        return r2_of_outputs(points, target.reshape(len(target), -1))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None) -> SequenceForecaster:
@@ -424,18 +442,38 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         return self._fit_net(
             windows,
             lengths,
-            target.astype(np.float32)[:, None],
+            target.astype(np.float32),
             weights,
-            self._n_outputs,
+            self._n_outputs * len(self._leads()),
             valid_idx=valid_idx,
         )
 
+    def _leads(self) -> np.ndarray:
+        """The steps ahead of its window's end that the network forecasts."""
+        if self.multi_output_:
+            return np.arange(1, self.horizon_ + 1)
+        return np.array([self.horizon_])
+
+    def _lead(self, lead) -> int:
+        """Check a ``lead`` argument: None is ``horizon_``."""
+        if lead is None:
+            return self.horizon_
+        if isinstance(lead, bool) or lead not in self._leads():
+            choices = (
+                f"1 to horizon_={self.horizon_}"
+                if self.multi_output_
+                else f"only horizon_={self.horizon_} (multi_output=False)"
+            )
+            raise ValueError(f"lead must be one of {choices}; got {lead!r}.")
+        return int(lead)
+
     # -- prediction --------------------------------------------------------
 
-    def _predict_all(self, X) -> np.ndarray:
+    def _predict_all(self, X, lead=None) -> np.ndarray:
         check_is_fitted(self)
+        lead = self._lead(lead)
         values, ids, _ = validate_table(self, X, reset=False)
-        return predict_rows(self, values, ids, index_labels(X))
+        return predict_rows(self, values, ids, index_labels(X), lead)
 
     def _inference_graph(self, module, with_lengths: bool = True):
         """The fitted module and its output mapping, for ONNX export.
@@ -460,13 +498,17 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         values, ids, _ = validate_table(self, X, reset=False)
         return graph_inputs(self, values, ids)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, lead=None) -> np.ndarray:
         """Forecast the target at each row of ``X`` from the rows before it.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows are time steps, oldest first, with the columns of ``fit``.
+        lead : int, default=None
+            How many steps ahead of its window each row is forecast: from 1
+            to ``horizon_`` with ``multi_output=True``; None (or
+            ``horizon_``) otherwise.
 
         Returns
         -------
@@ -475,7 +517,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
             + 1, ..., t - horizon`` (and known columns at row ``t``); see Notes
             of the class for the first rows.
         """
-        return self._predict_all(X)[:, 0]
+        return self._predict_all(X, lead)[:, 0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

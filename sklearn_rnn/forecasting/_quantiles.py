@@ -96,13 +96,16 @@ class _QuantileMixin:
             )
 
     @_with_quantiles
-    def predict_quantiles(self, X) -> np.ndarray:
+    def predict_quantiles(self, X, lead=None) -> np.ndarray:
         """Forecast the quantiles ``quantiles_`` of the target at each row.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows are time steps, oldest first, with the columns of ``fit``.
+        lead : int, default=None
+            Steps ahead of its window (1 to ``horizon_`` with
+            ``multi_output=True``); None is ``horizon_``.
 
         Returns
         -------
@@ -110,10 +113,10 @@ class _QuantileMixin:
             Column ``j`` is the forecast quantile ``quantiles_[j]``; each row
             is sorted, so quantiles never cross.
         """
-        return np.sort(self._predict_all(X)[:, 1:], axis=1)
+        return np.sort(self._predict_all(X, lead)[:, 1:], axis=1)
 
     @_with_quantiles
-    def predict_interval(self, X, coverage: float = 0.8) -> np.ndarray:
+    def predict_interval(self, X, coverage: float = 0.8, lead=None) -> np.ndarray:
         """Forecast a central interval that holds the target with ``coverage``.
 
         Parameters
@@ -124,6 +127,9 @@ class _QuantileMixin:
             Probability mass of the interval, a real number in (0, 1); the
             quantiles ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` must
             be among ``quantiles``.
+        lead : int, default=None
+            Steps ahead of its window (1 to ``horizon_`` with
+            ``multi_output=True``); None is ``horizon_``.
 
         Returns
         -------
@@ -132,4 +138,4 @@ class _QuantileMixin:
         """
         check_is_fitted(self)
         columns = _interval_columns(self.quantiles_, coverage)
-        return self.predict_quantiles(X)[:, columns]
+        return self.predict_quantiles(X, lead)[:, columns]

@@ -40,6 +40,7 @@ _REQUIRED = (
     "_series_stats",
     "_global_stats",
     "_n_outputs",
+    "multi_output_",
     "_series_tails",
     "_series_clock",
     "_series_last_label",
@@ -157,11 +158,17 @@ def _check_network(est) -> None:
         type(est._fit_input_kind) is str and est._fit_input_kind == "sequences",
         "_fit_input_kind must be 'sequences'",
     )
+    require(type(est.multi_output_) is bool, "multi_output_ must be a bool")
+    require(
+        not (est.multi_output_ and len(est.known_columns_)),
+        "multi_output_ does not go with known_columns_",
+    )
+    leads = est.horizon_ if est.multi_output_ else 1
     arch = est._fitted_architecture
     require(
         type(arch) is dict
         and _same_value(arch.get("n_features"), n_step)
-        and _same_value(arch.get("n_outputs"), n_outputs),
+        and _same_value(arch.get("n_outputs"), n_outputs * leads),
         "the network's inputs and outputs do not match the column roles",
     )
     require(type(est.n_iter_) is int and est.n_iter_ >= 0, "n_iter_ must be an int")

@@ -27,9 +27,11 @@ __all__ = [
     "cut_windows",
     "graph_inputs",
     "latest_windows",
+    "lead_columns",
     "network_outputs",
     "predict_rows",
     "training_windows",
+    "window_forecasts",
 ]
 
 
@@ -51,15 +53,18 @@ def _scaled_channels(est, values: np.ndarray, stats: _Stats) -> np.ndarray:
     return Z
 
 
-def cut_windows(est, values, stats: _Stats, targets) -> tuple[np.ndarray, np.ndarray]:
+def cut_windows(
+    est, values, stats: _Stats, targets, lead=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the NaN-padded float32 windows for ``targets`` and each one's level.
 
     ``values`` holds the rows of one series; ``targets`` are row positions
-    of at least ``horizon_``. The level (the scaled target at the origin,
-    under ``normalize="window"``, else 0) is added back to the outputs.
+    of at least ``lead`` (default ``horizon_``): each window ends ``lead``
+    rows before its target. The level (the scaled target at the window's
+    end, under ``normalize="window"``, else 0) is added back to the outputs.
     """
     Z = _scaled_channels(est, values, stats)
-    origins = targets - est.horizon_
+    origins = targets - (est.horizon_ if lead is None else lead)
     start = np.maximum(origins - est.window_ + 1, 0)
     steps = start[:, None] + np.arange(est.window_)
     valid = steps <= origins[:, None]
@@ -85,20 +90,28 @@ def cut_windows(est, values, stats: _Stats, targets) -> tuple[np.ndarray, np.nda
     return windows, level
 
 
-def network_outputs(est, requests, pad: bool = True) -> list[np.ndarray]:
+def lead_columns(est, lead: int) -> slice:
+    """The network's output columns for ``lead``: point forecast, quantiles."""
+    block = int(np.flatnonzero(est._leads() == lead)[0])
+    return slice(block * est._n_outputs, (block + 1) * est._n_outputs)
+
+
+def network_outputs(est, requests, pad: bool = True, lead=None) -> list[np.ndarray]:
     """Return the outputs, on the target's scale, for each :class:`SeriesTargets`.
 
     One pass of the network serves all requests. Columns: point forecast,
-    then quantiles. Rows without history (before ``horizon_``) get the
+    then quantiles, of each target ``lead`` steps (default ``horizon_``)
+    after its window. Rows without history (before ``lead``) get the
     series' fallback. ``pad`` is handed to ``_predict_padded``.
     """
+    lead = est.horizon_ if lead is None else lead
     results, inputs = [], []
     for values, stats, targets in requests:
         out = np.tile(stats.fallback, (len(targets), 1))
-        has_history = targets >= est.horizon_
+        has_history = targets >= lead
         level = None
         if has_history.any():
-            windows, level = cut_windows(est, values, stats, targets[has_history])
+            windows, level = cut_windows(est, values, stats, targets[has_history], lead)
             inputs.append(windows)
         results.append((out, has_history, level, stats))
     if inputs:
@@ -106,6 +119,7 @@ def network_outputs(est, requests, pad: bool = True) -> list[np.ndarray]:
         # needs reading, not the checks of user input.
         windows, lengths = split_nan_padding(np.concatenate(inputs))
         raw = est._predict_padded(windows, lengths, pad=pad).astype(np.float64)
+        raw = raw[:, lead_columns(est, lead)]
         start = 0
         for out, has_history, level, stats in results:
             if level is None:
@@ -116,7 +130,21 @@ def network_outputs(est, requests, pad: bool = True) -> list[np.ndarray]:
     return [out for out, *_ in results]
 
 
-def predict_rows(est, values, ids, labels=None) -> np.ndarray:
+def window_forecasts(est, values, stats: _Stats, end: int) -> np.ndarray:
+    """The forecasts of every lead after the window ending at row ``end``.
+
+    Returns ``(len(leads), n_outputs)`` on the target's scale: for each lead
+    of the network, the point forecast then the quantiles.
+    """
+    targets = np.array([end + est.horizon_])
+    windows, level = cut_windows(est, values, stats, targets)
+    windows, lengths = split_nan_padding(windows)
+    raw = est._predict_padded(windows, lengths, pad=False).astype(np.float64)
+    raw = raw.reshape(len(est._leads()), est._n_outputs)
+    return (raw + level[0]) * stats.scale + stats.center
+
+
+def predict_rows(est, values, ids, labels=None, lead=None) -> np.ndarray:
     """Return the outputs for every row of a validated table, in its order.
 
     ``labels`` (the table's index, or None) let rows that continue a
@@ -135,7 +163,7 @@ def predict_rows(est, values, ids, labels=None) -> np.ndarray:
             part = np.concatenate([history, part])
             targets = targets + len(history)
         requests.append(SeriesTargets(part, est._stats_for(key), targets))
-    for (_, rows), result in zip(series, network_outputs(est, requests)):
+    for (_, rows), result in zip(series, network_outputs(est, requests, lead=lead)):
         out[slice(None) if rows is None else rows] = result
     return out
 
@@ -192,7 +220,9 @@ def training_windows(est, values, y, sample_weight, series):
         stats = est._stats_for(key)
         if len(targets):
             requests.append(SeriesTargets(part, stats, targets))
-            targets_y.append((rows_y[targets] - stats.center) / stats.scale)
+            # Each window's targets: the rows ``leads`` after its end.
+            ahead = targets[:, None] - est.horizon_ + est._leads()[None, :]
+            targets_y.append((rows_y[ahead] - stats.center) / stats.scale)
             weights.append(rows_w[targets])
     if not requests:
         h = est.horizon_
@@ -203,7 +233,7 @@ def training_windows(est, values, y, sample_weight, series):
         )
     windows, levels = zip(*(cut_windows(est, *request) for request in requests))
     windows, lengths = split_nan_padding(np.concatenate(windows))
-    target = np.concatenate(targets_y) - np.concatenate(levels)
+    target = np.concatenate(targets_y) - np.concatenate(levels)[:, None]
     sizes = np.array([len(request.targets) for request in requests])
     return windows, lengths, target, np.concatenate(weights), sizes
 

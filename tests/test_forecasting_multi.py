@@ -1,0 +1,142 @@
+"""SequenceForecaster(multi_output=True): all leads from one window."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_rnn import SequenceForecaster, load, save
+
+H = 4
+PARAMS = {
+    "window": 12,
+    "horizon": H,
+    "multi_output": True,
+    "hidden_size": 8,
+    "lr": 0.01,
+    "max_epochs": 30,
+    "random_state": 0,
+}
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # NumPy rows for a forecaster fitted on a DataFrame.
+        warnings.filterwarnings("ignore", message="X does not have valid feature")
+        yield
+
+
+def _series(n=160, seed=0):
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    y = 20 + 5 * np.sin(2 * np.pi * t / 12) + 0.05 * t + rng.normal(0, 0.3, n)
+    index = pd.period_range("2000-01", periods=n, freq="M")
+    return pd.Series(y, index=index, name="y")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    y = _series()
+    est = SequenceForecaster(**PARAMS, quantiles=(0.1, 0.5, 0.9))
+    return est.fit(y.to_frame(), y), y
+
+
+def test_multi_output_network_emits_every_lead(fitted):
+    """Check the network's outputs: one block of point and quantiles per lead."""
+    est, _ = fitted
+    assert est.multi_output_
+    assert est._fitted_architecture["n_outputs"] == H * 4
+    assert est.net_.module_.head[-1].out_features == H * 4
+
+
+@pytest.mark.parametrize("lead", range(1, H + 1))
+def test_multi_output_predict_lead_matches_forecast_from_history(fitted, lead):
+    """Check predict(X, lead) equals forecasting lead steps from the rows before."""
+    est, y = fitted
+    X = y.to_frame().to_numpy()
+    pred = est.predict(X, lead=lead)
+    for t in (30, 71, 150):
+        direct = est.forecast(lead, history=X[: t - lead + 1])
+        assert pred[t] == pytest.approx(np.asarray(direct)[-1], rel=1e-6)
+
+
+def test_multi_output_forecast_is_direct_with_quantiles_for_every_lead(fitted):
+    """Check forecast(h) reads one window and gives quantiles for every step."""
+    est, y = fitted
+    point, quantiles = est.forecast(H, return_quantiles=True)
+    assert isinstance(point, pd.Series) and len(point) == H
+    assert point.index[0] == y.index[-1] + 1
+    assert quantiles.shape == (H, 3)
+    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()
+    # Beyond the horizon: blocks of H fed back.
+    longer = est.forecast(3 * H)
+    assert_allclose(longer[:H], point)
+    # The forecasts follow the season: better than the last value repeated.
+    truth = 20 + 5 * np.sin(2 * np.pi * np.arange(160, 160 + H) / 12) + 0.05 * 160
+    assert np.abs(point - truth).mean() < np.abs(y.iloc[-1] - truth).mean()
+
+
+def test_multi_output_predict_interval_per_lead(fitted):
+    """Check predict_interval takes a lead and returns ordered bounds."""
+    est, y = fitted
+    for lead in (1, H):
+        interval = est.predict_interval(y.to_frame(), coverage=0.8, lead=lead)
+        assert interval.shape == (len(y), 2)
+        assert (interval[:, 0] <= interval[:, 1]).all()
+
+
+def test_lead_is_checked():
+    """Check that a lead outside the network's leads is refused by name."""
+    y = _series(80)
+    single = SequenceForecaster(**{**PARAMS, "multi_output": False, "max_epochs": 1})
+    single.fit(y.to_frame(), y)
+    with pytest.raises(ValueError, match="only horizon_=4"):
+        single.predict(y.to_frame(), lead=1)
+    multi = SequenceForecaster(**{**PARAMS, "max_epochs": 1}).fit(y.to_frame(), y)
+    with pytest.raises(ValueError, match="lead must be one of 1 to horizon_=4"):
+        multi.predict(y.to_frame(), lead=5)
+
+
+def test_multi_output_refuses_known_columns():
+    """Check that known columns, needed at every lead, are refused for now."""
+    y = _series(60)
+    X = y.to_frame().assign(month=np.arange(60) % 12)
+    with pytest.raises(ValueError, match="does not take known_columns"):
+        SequenceForecaster(**PARAMS, known_columns="month").fit(X, y)
+
+
+def test_multi_output_save_load_round_trip(fitted, tmp_path):
+    """Check that a multi-output forecaster saves and loads unchanged."""
+    est, y = fitted
+    save(est, tmp_path / "multi.safetensors")
+    loaded = load(tmp_path / "multi.safetensors")
+    assert loaded.multi_output_
+    assert_allclose(loaded.forecast(H), est.forecast(H))
+    assert_allclose(
+        loaded.predict(y.to_frame(), lead=2), est.predict(y.to_frame(), lead=2)
+    )
+
+
+def test_multi_output_onnx_parity(fitted, tmp_path):
+    """Check the exported graph gives every lead's outputs of predict."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from sklearn_rnn.export import onnx_inputs, to_onnx
+
+    est, y = fitted
+    X = y.to_frame().to_numpy()
+    session = ort.InferenceSession(str(to_onnx(est, tmp_path / "multi.onnx")))
+    inputs, rows = onnx_inputs(est, X)
+    out = session.run(None, inputs)[0]
+    assert out.shape == (len(rows), H * 4)
+    for lead in range(1, H + 1):
+        # The window of row t ends at t - H: lead k forecasts row t - H + k.
+        target_rows = rows - H + lead
+        point = out[:, (lead - 1) * 4]
+        assert_allclose(point, est.predict(X, lead=lead)[target_rows], rtol=1e-5)
