@@ -24,22 +24,26 @@ ships inside a pip package.
     pip install -e ".[bench]"
     python benchmarks/bench_forecast_accuracy.py                # the whole suite
     python benchmarks/bench_forecast_accuracy.py --set wineind --methods rnn,ets
+    python benchmarks/bench_forecast_accuracy.py --methods rnn --param window=48
 
 ``--coverage`` also fits ``SequenceForecaster(quantiles=(0.1, 0.5, 0.9),
-horizon=h)`` on the single series (one direct forecast of all ``h`` steps)
-and reports how often the held-out values fall between its 0.1 and 0.9
-quantiles (nominal 80%), beside the MASE of its point forecast.
+horizon=h)`` on the single series (each held-out value forecast ``h`` steps
+ahead, from the rows up to ``h`` steps before it) and reports how often the
+held-out values fall between its 0.1 and 0.9 quantiles (nominal 80%), beside
+the MASE of its point forecast.
 
 "fit s" is the fit of our model (mean over seeds), and for a baseline the
 fits and forecasts of all the series of a data set. A baseline that fails on
 a series forecasts it with the seasonal naive method, and the notes count
 those; a failed fit of our model is reported in the notes. ``--jobs 2`` runs
-two fits at a time, each on one thread.
+two fits at a time, each on one thread. ``--param name=value`` (repeatable)
+fits our model with other parameters, to compare candidates for a default.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import time
 import traceback
@@ -258,16 +262,16 @@ def _training_table(series, h, with_id):
     return pd.concat(parts)
 
 
-def run_rnn(name, seed, quantiles=False):
+def run_rnn(name, seed, quantiles=False, extra=None):
     """Fit our forecaster on a data set; one row of scores.
 
     With ``quantiles``, the forecaster is fitted with ``horizon=h`` and
     quantiles 0.1, 0.5 and 0.9, and the row also holds the share of held-out
-    values inside the 80% interval.
+    values inside the 80% interval. ``extra`` holds other parameters.
     """
     spec, (series, _) = SUITE[name], load(name)
     many = spec.group == "global"
-    params = {"random_state": seed}
+    params = {"random_state": seed, **(extra or {})}
     if many:
         params["series_column"] = "id"
     if quantiles:
@@ -295,13 +299,13 @@ def run_rnn(name, seed, quantiles=False):
     return row
 
 
-def guarded(name, method, seed):
+def guarded(name, method, seed, extra=None):
     """Run one fit; a failure becomes a row that says why."""
     torch.set_num_threads(1)
     try:
         if method in BASELINES:
             return run_baseline(name, method)
-        return run_rnn(name, seed, quantiles=method == "rnn-q80")
+        return run_rnn(name, seed, quantiles=method == "rnn-q80", extra=extra)
     except Exception as exc:  # report and go on with the next fit
         traceback.print_exc()
         error = f"{type(exc).__name__}: {exc}"[:200]
@@ -375,6 +379,14 @@ def main():
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--coverage", action="store_true")
     parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fit our model with another parameter (repeatable), to compare "
+        "candidates for a default",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=1, help="fits at a time, each on one thread"
     )
     parser.add_argument("--csv", help="also write the per-fit rows here")
@@ -382,8 +394,10 @@ def main():
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)
     methods = args.methods.split(",")
+    extra = dict(item.split("=", 1) for item in args.param)
+    extra = {key: _value(text) for key, text in extra.items()}
     print(machine_line())
-    print(f"SequenceForecaster defaults, seeds {args.seeds}; methods {methods}")
+    print(f"SequenceForecaster {extra or 'defaults'}, seeds {args.seeds}")
     fits = []
     for name in args.set or list(SUITE):
         single = SUITE[name].group == "single"
@@ -391,7 +405,7 @@ def main():
             if method == "arima" and not single:
                 continue
             for seed in args.seeds if method.startswith("rnn") else [0]:
-                fits.append((name, method, seed))
+                fits.append((name, method, seed, extra))
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(guarded, *zip(*fits)))
@@ -399,12 +413,19 @@ def main():
         rows = []
         for fit in fits:
             rows.append(guarded(*fit))
-            print(f"  {' '.join(map(str, fit))}: {_brief(rows[-1])}", flush=True)
+            print(f"  {' '.join(map(str, fit[:3]))}: {_brief(rows[-1])}", flush=True)
     frame = pd.DataFrame(rows)
     if args.csv:
         frame.to_csv(args.csv, index=False)
     print()
     print_tables(frame, args.coverage)
+
+
+def _value(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def _brief(row):
