@@ -75,6 +75,18 @@ _NET_SETTINGS = ("batch_size", "holds_out")
 _TRAINING_SETTINGS = ("freeze_embeddings", *_NET_SETTINGS)
 
 
+def _seed_generators(seed: int, device: torch.device) -> None:
+    """Seed the CPU generator and that of the fit's own CUDA device only.
+
+    ``torch.manual_seed`` seeds every device's generator, which ``fork_rng``
+    does not put back for the devices the fit does not use.
+    """
+    torch.random.default_generator.manual_seed(seed)
+    if device.type == "cuda":
+        with torch.cuda.device(device):
+            torch.cuda.manual_seed(seed)
+
+
 def _same_architecture(fitted: dict, new: dict) -> bool:
     """Whether a warm start may train on from the network built for ``fitted``."""
     return {k: v for k, v in fitted.items() if k not in _TRAINING_SETTINGS} == {
@@ -333,7 +345,7 @@ class _RNNEngine(_InferenceMixin, BaseEstimator):
         # global torch random state as it was.
         with _TORCH_RANDOM_LOCK, torch_threads(self.n_threads):
             with torch.random.fork_rng(devices=cuda):
-                torch.manual_seed(seed)
+                _seed_generators(seed, device)
                 callbacks = make_callbacks(
                     self, len(train_ds), n_valid, architecture["batch_size"]
                 )

@@ -2,9 +2,10 @@
 """How many torch threads a fit or a prediction uses.
 
 Small recurrent nets gain little from intra-op threads, and lose a lot when
-the threads outnumber the free cores: torch's OpenMP threads spin-wait, so on
-a 2-core machine two threads per process ran 7-40x slower as soon as one
-other busy process shared the cores. A parallel search multiplies processes,
+the threads outnumber the free cores: torch's OpenMP threads spin-wait, so
+two threads per process on a 2-core machine slow down by a large factor as
+soon as another busy process shares the cores (the README's "Parallel search
+on one machine" has a measurement). A parallel search multiplies processes,
 so each fit must take only its share of the machine.
 
 What the parallel runners tell their workers (checked with joblib 1.6,

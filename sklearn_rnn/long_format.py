@@ -34,8 +34,12 @@ def _value_columns(frame, value_columns, roles: list) -> list:
     if value_columns is None:
         names = [c for c in frame.columns if c not in roles]
     else:
-        names = [value_columns] if isinstance(value_columns, str) else value_columns
-        names = _columns(frame, list(names), "value_columns")
+        names = (
+            list(value_columns)
+            if isinstance(value_columns, (list, tuple))
+            else [value_columns]
+        )
+        names = _columns(frame, names, "value_columns")
     if not names:
         raise ValueError("frame has no value columns besides the id, time and label.")
     overlap = [name for name in names if name in roles]

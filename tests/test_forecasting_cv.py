@@ -162,3 +162,61 @@ def test_gap_without_forecastable_inputs_warns_and_reads_x_alone():
     with pytest.warns(UserWarning, match="cannot be forecast"):
         out = est.predict(X.iloc[43:])
     assert_allclose(out, est.predict(X.iloc[43:].to_numpy()), rtol=0)
+
+
+def test_cross_val_score_on_interleaved_long_table():
+    """Check a global model on series interleaved over a RangeIndex."""
+    rng = np.random.RandomState(0)
+    n = 60
+    t = np.arange(n)
+    a = np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.1, n)
+    b = np.cos(2 * np.pi * t / 5) + rng.normal(0, 0.1, n)
+    X = pd.DataFrame(
+        {"id": np.tile(["a", "b"], n), "v": np.column_stack([a, b]).ravel()}
+    )
+    y = X["v"]
+    est = SequenceForecaster(
+        window=4, hidden_size=4, max_epochs=2, random_state=0, series_column="id"
+    )
+    fit = clone(est).fit(X.iloc[:80], y.iloc[:80])
+    assert fit._series_label_step == {"a": 2, "b": 2}
+    assert_allclose(fit.predict(X.iloc[80:]), fit.predict(X)[80:], rtol=0)
+    # Uneven steps (a row dropped) place nothing: X alone.
+    dropped = X.drop(index=[10])
+    fit = clone(est).fit(dropped.iloc[:79], dropped["v"].iloc[:79])
+    assert fit._series_last_label["a"] is None
+
+
+def test_irregular_time_index_warns_in_predict_and_refuses_forecast():
+    """Check an index without frequency: a warning in predict, forecast refused."""
+    X, y = _series(60, index="date")
+    keep = np.ones(60, dtype=bool)
+    keep[[5, 17, 33, 50]] = False
+    X, y = X[keep], y[keep]
+    est = clone(BASE).fit(X.iloc[:40], y.iloc[:40])
+    with pytest.warns(UserWarning, match="cannot be counted in steps"):
+        est.predict(X.iloc[40:])
+    with pytest.raises(ValueError, match="no regular frequency"):
+        est.forecast(3)
+
+
+def test_huge_window_allocates_only_the_history():
+    """Check that a window far longer than the series allocates nothing huge."""
+    X, y = _series(50)
+    est = SequenceForecaster(window=10**6, hidden_size=4, max_epochs=1).fit(X, y)
+    assert est.predict(X).shape == (50,)
+
+
+def test_onnx_inputs_read_history_like_predict(tmp_path):
+    """Check the exported graph's inputs continue the training data as predict."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from sklearn_rnn.export import onnx_inputs, to_onnx
+
+    X, y = _series(60)
+    est = clone(BASE).fit(X.iloc[:40], y.iloc[:40])
+    inputs, rows = onnx_inputs(est, X.iloc[40:])
+    assert rows.tolist() == list(range(20))
+    session = ort.InferenceSession(str(to_onnx(est, tmp_path / "f.onnx")))
+    out = session.run(None, inputs)[0][:, 0]
+    assert_allclose(out, est.predict(X.iloc[40:]), rtol=1e-5)

@@ -84,3 +84,10 @@ def test_sequences_from_long_validates_its_arguments():
     """Check that a frame that is not a DataFrame is refused by name."""
     with pytest.raises(ValueError, match="'frame' parameter"):
         sequences_from_long(np.zeros((3, 2)), id_column=0)
+
+
+def test_sequences_from_long_integer_column_labels():
+    """Check that integer column labels name value columns as strings do."""
+    frame = pd.DataFrame({"id": [1, 1, 2], 0: [1.0, 2.0, 3.0], 1: [4.0, 5.0, 6.0]})
+    X, _, _ = sequences_from_long(frame, id_column="id", value_columns=0)
+    assert [x.ravel().tolist() for x in X] == [[1.0, 2.0], [3.0]]

@@ -1337,3 +1337,22 @@ def test_load_refuses_format_version_1(saved_pipeline, tmp_path):
         ".*re-save it with save",
     ):
         load(path)
+
+
+def test_load_checks_fitted_state_before_building_the_network(tmp_path):
+    """Check a bad fitted attribute is named, not met while building the net."""
+    y = np.sin(np.arange(60.0) / 3)
+    est = SequenceForecaster(
+        window=4, hidden_size=4, max_epochs=1, quantiles=(0.1, 0.9), random_state=0
+    ).fit(y[:, None], y)
+    path = tmp_path / "f.safetensors"
+    save(est, path)
+    with safe_open(path, "pt") as file:
+        meta = dict(file.metadata())
+        weights = {key: file.get_tensor(key) for key in file.keys()}
+    data = json.loads(meta["estimator"])
+    data["__estimator__"]["state"]["quantiles_"] = [0.1, 0.9]
+    meta["estimator"] = json.dumps(data)
+    _save_signed(weights, tmp_path / "edited", meta)
+    with pytest.raises(ValueError, match="quantiles_"):
+        load(tmp_path / "edited")

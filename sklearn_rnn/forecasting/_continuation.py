@@ -22,10 +22,17 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_time_order", "index_labels", "series_history", "steps_between"]
+__all__ = [
+    "check_time_order",
+    "end_label",
+    "index_labels",
+    "series_history",
+    "steps_between",
+]
 
-# A continuation further ahead than this many steps is not looked for.
-_MAX_GAP = 10**6
+# Rows between fit and predict are forecast (recursively) up to this many
+# windows of them; a longer gap reads X alone, with a warning.
+_MAX_GAP_WINDOWS = 4
 
 
 def index_labels(X):
@@ -56,30 +63,60 @@ def check_time_order(labels, input_name: str = "X") -> None:
         )
 
 
-def steps_between(end, first, freq) -> int | None:
+def end_label(labels) -> tuple:
+    """The last label of a series' rows in ``fit`` and the step between labels.
+
+    An integer index steps by the one difference between consecutive labels
+    of the series (2 for two series interleaved over a RangeIndex); one
+    that steps unevenly (rows dropped) places nothing: ``(None, None)``.
+    Time indexes step by their frequency: the step is None.
+    """
+    if labels is None or not len(labels):
+        return None, None
+    last = labels[-1]
+    if isinstance(labels, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return last, None
+    steps = np.unique(np.diff(np.asarray(labels, dtype=np.int64)))
+    if len(steps) > 1 or (len(steps) == 1 and steps[0] < 1):
+        return None, None
+    return int(last), int(steps[0]) if len(steps) else 1
+
+
+def steps_between(end, first, step) -> int | None:
     """Time steps from ``end`` to ``first`` (1: the next row), or None.
 
-    None when the two cannot be placed on one clock: labels of other kinds,
-    a time stamp without frequency, or a distance off the frequency's grid.
+    ``step`` is the distance between consecutive rows: an int for integer
+    labels, a frequency for time stamps. None when the two cannot be placed
+    on one clock: labels of other kinds, a time stamp without frequency, or
+    a distance off the grid.
     """
     if isinstance(end, Integral) and isinstance(first, Integral):
-        return int(first) - int(end)
+        if not isinstance(step, Integral) or (int(first) - int(end)) % step:
+            return None
+        return (int(first) - int(end)) // step
     if isinstance(end, pd.Period) and isinstance(first, pd.Period):
         return (first - end).n if end.freq == first.freq else None
     if not (
         isinstance(end, pd.Timestamp)
         and isinstance(first, pd.Timestamp)
-        and freq is not None
+        and step is not None
         and first > end
     ):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            stamps = pd.date_range(end, first, freq=freq)
+            # Bounded: the distance in the frequency's own units.
+            n = (first - end) // pd.Timedelta(step)
+        except (TypeError, ValueError, OverflowError):
+            n = None
+        if n is not None and n > 10**6:
+            return None
+        try:
+            stamps = pd.date_range(end, first, freq=step)
         except (TypeError, ValueError, OverflowError):
             return None
-    if len(stamps) > _MAX_GAP or len(stamps) < 2 or stamps[-1] != first:
+    if len(stamps) < 2 or stamps[-1] != first:
         return None
     return len(stamps) - 1
 
@@ -94,6 +131,12 @@ def _can_fill_gap(est) -> bool:
     )
 
 
+def _read_alone(message: str) -> None:
+    warnings.warn(
+        f"{message}: X is forecast without the training history.", UserWarning
+    )
+
+
 def series_history(est, key, labels) -> np.ndarray | None:
     """The rows to put before a series' rows in ``predict``, or None.
 
@@ -102,28 +145,33 @@ def series_history(est, key, labels) -> np.ndarray | None:
     label comes after its last training label: the history is then the
     stored end of that series, followed by forecasts for any rows between.
     """
-    end = getattr(est, "_series_last_label", {}).get(key)
+    end = est._series_last_label.get(key)
     if labels is None or end is None or not len(labels):
         return None
-    if isinstance(labels, pd.Index) and not labels.is_monotonic_increasing:
-        return None
+    if not labels.is_monotonic_increasing or not labels[0] > end:
+        return None  # overlapping the training rows, or out of order
     clock = est._series_clock.get(key)
-    steps = steps_between(end, labels[0], None if clock is None else clock[1])
-    if steps is None or steps < 1 or steps > _MAX_GAP:
+    step = est._series_label_step.get(key) if clock is None else clock[1]
+    steps = steps_between(end, labels[0], step)
+    if steps is None:
+        _read_alone(
+            "The rows of X come after the end of the training data, but their "
+            "distance from it cannot be counted in steps (an index without a "
+            "regular frequency or step)"
+        )
         return None
     tail = est._series_tails[key]
     if steps == 1:
         return tail
-    if not _can_fill_gap(est):
-        warnings.warn(
-            f"The rows of X start {steps - 1} step(s) after the end of the "
-            "training data, and the rows between cannot be forecast (the "
-            "forecaster reads other columns than the target): X is forecast "
-            "without the training history.",
-            UserWarning,
+    gap = steps - 1
+    if gap > _MAX_GAP_WINDOWS * est.window_ or not _can_fill_gap(est):
+        _read_alone(
+            f"The rows of X start {gap} step(s) after the end of the training "
+            "data, and the rows between cannot be forecast (too many, or the "
+            "forecaster reads other columns than the target)"
         )
         return None
-    gap = np.full((steps - 1, tail.shape[1]), np.nan)
-    outputs = est._recursive_outputs(tail, gap, est._stats_for(key))
-    gap[:, est.target_column_] = outputs[:, 0]
-    return np.concatenate([tail, gap])
+    rows = np.full((gap, tail.shape[1]), np.nan)
+    outputs = est._recursive_outputs(tail, rows, est._stats_for(key))
+    rows[:, est.target_column_] = outputs[:, 0]
+    return np.concatenate([tail, rows])

@@ -23,6 +23,15 @@ from ._windows import SeriesTargets, network_outputs, window_forecasts
 __all__ = ["_ForecastMixin"]
 
 
+def _irregular(where: str) -> None:
+    raise ValueError(
+        f"The time index of {where} has no regular frequency (none is set and "
+        "pandas cannot infer one), so the forecasts cannot be dated. Give it "
+        "one, e.g. X.asfreq('D') (missing steps become NaN to fill), or pass "
+        "the rows without a time index to forecast plain arrays."
+    )
+
+
 class _ForecastMixin:
     """The :meth:`forecast` method of :class:`SequenceForecaster`.
 
@@ -126,7 +135,12 @@ class _ForecastMixin:
         """Return the rows to continue, their series id and clock (or None)."""
         if history is None:
             key = self._tail_key(series)
-            return self._series_tails[key], key, self._series_clock[key]
+            clock = self._series_clock[key]
+            if clock is None and isinstance(
+                self._series_last_label.get(key), (pd.Timestamp, pd.Period)
+            ):
+                _irregular("X of fit")
+            return self._series_tails[key], key, clock
         values, ids, _ = validate_table(
             self, history, reset=False, input_name="history"
         )
@@ -147,7 +161,11 @@ class _ForecastMixin:
                     f"{key!r}: a history is continued as its own series; "
                     "pass series=None with it."
                 )
-        return values, key, series_clock(getattr(history, "index", None), None)
+        index = getattr(history, "index", None)
+        clock = series_clock(index, None)
+        if clock is None and isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+            _irregular("history")
+        return values, key, clock
 
     def _tail_key(self, series):
         """The training series to continue: ``series``, or the only one."""

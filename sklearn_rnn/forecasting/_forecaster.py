@@ -19,7 +19,7 @@ from .._scores import r2_of_outputs
 from ..modules import InferenceGraph, PinballLoss
 from ..windowing import _MAX_STEPS
 from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
-from ._continuation import check_time_order, index_labels
+from ._continuation import check_time_order, end_label, index_labels
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
 from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
@@ -27,11 +27,6 @@ from ._state import check_loaded_state
 from ._windows import graph_inputs, latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
-
-
-def _label(value):
-    """An index label as a plain int, or the pandas time stamp or period."""
-    return int(value) if isinstance(value, (int, np.integer)) else value
 
 
 def _single_column_target(X):
@@ -414,7 +409,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         history of rows that come after them (see ``_continuation``).
         """
         self._series_tails, self._series_clock = {}, {}
-        self._series_last_label = {}
+        self._series_last_label, self._series_label_step = {}, {}
         index, labels = getattr(X, "index", None), index_labels(X)
         n_rows = self.horizon_ + self.window_ - 1
         for key, rows in series:
@@ -423,7 +418,9 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
             self._series_clock[key] = series_clock(index, rows)
             own = None if labels is None else labels if rows is None else labels[rows]
             check_time_order(own)
-            self._series_last_label[key] = None if own is None else _label(own[-1])
+            last, step = end_label(own)
+            self._series_last_label[key] = last
+            self._series_label_step[key] = step
 
     def _train_on_windows(
         self, windows, lengths, target, weights, sizes
@@ -496,7 +493,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         """
         check_is_fitted(self)
         values, ids, _ = validate_table(self, X, reset=False)
-        return graph_inputs(self, values, ids)
+        return graph_inputs(self, values, ids, index_labels(X))
 
     def predict(self, X, lead=None) -> np.ndarray:
         """Forecast the target at each row of ``X`` from the rows before it.

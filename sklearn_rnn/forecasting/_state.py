@@ -44,6 +44,7 @@ _REQUIRED = (
     "_series_tails",
     "_series_clock",
     "_series_last_label",
+    "_series_label_step",
     "_series_pos",
     "window_",
     "horizon_",
@@ -225,6 +226,14 @@ def _check_series(est) -> None:
         ),
         "_series_tails must map series to finite float64 tables of "
         "n_features_in_ columns and at most window_ + horizon_ - 1 rows",
+    )
+    step = est._series_label_step
+    require(
+        type(step) is dict
+        and set(step) == set(tails)
+        and all(s is None or (type(s) is int and s >= 1) for s in step.values()),
+        "_series_label_step must map the series of _series_tails to None or a "
+        "positive int",
     )
     last = est._series_last_label
     require(

@@ -65,8 +65,10 @@ def cut_windows(
     """
     Z = _scaled_channels(est, values, stats)
     origins = targets - (est.horizon_ if lead is None else lead)
-    start = np.maximum(origins - est.window_ + 1, 0)
-    steps = start[:, None] + np.arange(est.window_)
+    # No wider than the longest history: a huge window_ allocates nothing.
+    width = min(est.window_, int(origins.max(initial=0)) + 1)
+    start = np.maximum(origins - width + 1, 0)
+    steps = start[:, None] + np.arange(width)
     valid = steps <= origins[:, None]
     windows = Z[np.minimum(steps, origins[:, None])]
     level = np.zeros(len(targets))
@@ -130,6 +132,13 @@ def network_outputs(est, requests, pad: bool = True, lead=None) -> list[np.ndarr
     return [out for out, *_ in results]
 
 
+def _own_labels(labels, rows):
+    """The index labels of one series' rows (``rows`` None: all of them)."""
+    if labels is None:
+        return None
+    return labels if rows is None else labels[rows]
+
+
 def window_forecasts(est, values, stats: _Stats, end: int) -> np.ndarray:
     """The forecasts of every lead after the window ending at row ``end``.
 
@@ -156,7 +165,7 @@ def predict_rows(est, values, ids, labels=None, lead=None) -> np.ndarray:
     for key, rows in series:
         part = values if rows is None else values[rows]
         targets = np.arange(len(part))
-        own = None if labels is None else labels if rows is None else labels[rows]
+        own = _own_labels(labels, rows)
         check_time_order(own)
         history = series_history(est, key, own)
         if history is not None:
@@ -168,10 +177,11 @@ def predict_rows(est, values, ids, labels=None, lead=None) -> np.ndarray:
     return out
 
 
-def graph_inputs(est, values, ids) -> tuple[dict, np.ndarray]:
+def graph_inputs(est, values, ids, labels=None) -> tuple[dict, np.ndarray]:
     """The exported graph's inputs for the rows that have history, and the rows.
 
-    ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``.
+    ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``;
+    rows that continue a training series read its end, as in ``predict``.
     """
     windows, levels, scales, offsets, rows = [], [], [], [], []
     for key, series_rows in split_series(ids):
@@ -179,6 +189,12 @@ def graph_inputs(est, values, ids) -> tuple[dict, np.ndarray]:
         positions = np.arange(len(values)) if series_rows is None else series_rows
         stats = est._stats_for(key)
         targets = np.arange(est.horizon_, len(part))
+        own = _own_labels(labels, series_rows)
+        history = series_history(est, key, own)
+        offset = 0
+        if history is not None:
+            part, offset = np.concatenate([history, part]), len(history)
+            targets = np.arange(offset, len(part))
         if not len(targets):
             continue
         series_windows, level = cut_windows(est, part, stats, targets)
@@ -186,7 +202,7 @@ def graph_inputs(est, values, ids) -> tuple[dict, np.ndarray]:
         levels.append(level)
         scales.append(np.full(len(targets), stats.scale))
         offsets.append(np.full(len(targets), stats.center))
-        rows.append(positions[targets])
+        rows.append(positions[targets - offset])
     if not windows:
         raise ValueError(
             f"X has no row with history: every series has at most horizon = "
@@ -223,7 +239,8 @@ def training_windows(est, values, y, sample_weight, series):
             # Each window's targets: the rows ``leads`` after its end.
             ahead = targets[:, None] - est.horizon_ + est._leads()[None, :]
             targets_y.append((rows_y[ahead] - stats.center) / stats.scale)
-            weights.append(rows_w[targets])
+            # A window's weight: the mean of the rows it forecasts.
+            weights.append(rows_w[ahead].mean(axis=1))
     if not requests:
         h = est.horizon_
         raise ValueError(

@@ -104,10 +104,11 @@ def _decode_estimator(reader, body, where, depth):
             raise ValueError(f"{label} has an invalid attribute name {attr!r}.")
         check_attribute_name(cls, attr, label)
         setattr(est, attr, reader.decode(value, f"{label}.{attr}", depth))
-    if net is not None:
-        restore_net(est, typed(net, dict, label), reader, label)
+    # The fitted state is checked before the network is built from it.
     if state:
         check_state(est, label)
+    if net is not None:
+        restore_net(est, typed(net, dict, label), reader, label)
     if isinstance(est, Pipeline):
         if est.memory is not None:
             # joblib's cache directory holds pickles: a file must not pick it.

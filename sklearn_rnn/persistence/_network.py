@@ -12,6 +12,7 @@ import torch
 
 # The one import of the networks' base class in this package.
 from .._device import resolve_device
+from .._engine import _TORCH_RANDOM_LOCK
 from .._engine import _RNNEngine as NetworkEstimator
 from ._codec import typed
 
@@ -107,8 +108,9 @@ def restore_net(est, net_data: dict, reader, label: str) -> None:
                 f"{tuple(current.shape)} and {current.dtype}."
             )
         state[name] = tensor
-    # Initializing draws random weights: keep the caller's random state.
-    with torch.random.fork_rng(devices=[]):
+    # Initializing draws random weights: keep the caller's random state,
+    # and stay out of the way of fits in other threads (see _engine).
+    with _TORCH_RANDOM_LOCK, torch.random.fork_rng(devices=[]):
         net.initialize()
     net.module_.load_state_dict(state)
 
