@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
+import pandas as pd
+
 __all__ = ["column_position", "column_positions"]
 
 
@@ -111,3 +114,11 @@ def _same_label(name, item) -> bool:
     except (TypeError, ValueError):
         # Labels whose comparison gives no single truth value name no column.
         return False
+
+
+def is_time_dtype(dtype) -> bool:
+    """Whether a column of ``dtype`` holds dates, durations or periods."""
+    if isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
+        return True
+    extension = isinstance(dtype, pd.api.extensions.ExtensionDtype)
+    return not extension and np.dtype(dtype).kind in "mM"

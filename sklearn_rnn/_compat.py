@@ -23,7 +23,13 @@ __all__ = [
     "_fit_context",
     "validate_data",
     "validate_params",
+    "validate_pipeline_steps",
 ]
+
+
+def validate_pipeline_steps(pipeline) -> None:
+    """Check a Pipeline's steps as its ``fit`` does (a private method)."""
+    pipeline._validate_steps()
 
 
 class Interval(_Interval):

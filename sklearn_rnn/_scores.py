@@ -9,10 +9,11 @@ __all__ = ["r2_of_outputs"]
 
 
 def r2_of_outputs(y_pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Return R^2 averaged over the columns of 2-D ``target``, as ``r2_score``.
+    """Return R^2 averaged over the columns of 2-D ``target``.
 
-    Computed in float64. A column whose target is constant scores 0, as
-    nothing can be explained, rather than dividing by zero.
+    Computed in float64, as ``r2_score`` with ``multioutput="uniform_average"``
+    except for a column whose target is constant: it scores 0 (nothing to
+    explain) even when predicted exactly, rather than dividing by zero.
 
     Parameters
     ----------

@@ -23,10 +23,11 @@ from ._engine import _RNNEngine
 from ._sequence_input import _SequenceInputMixin
 from ._sequences import (
     OOV_ID,
+    feature_moments,
     python_scalar,
+    scale_from_var,
 )
 from ._state_checks import require
-from .scaling import _moments, _scale_from_var
 
 # ``conv_layers="auto"`` adds strided convolution blocks, each halving the
 # sequence, until the median training sequence is at most this many steps
@@ -268,8 +269,8 @@ class _SequenceEstimator(
         valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
         weight = sample_weight[train_idx]
         weights = None if np.all(weight == weight[0]) else np.repeat(weight, lengths)
-        mean, var, total = _moments(X[valid], weights)
-        std = _scale_from_var(var, mean, total)
+        mean, var, total = feature_moments(X[valid], weights)
+        std = scale_from_var(var, mean, total)
         with torch.no_grad():
             module.input_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
             module.input_scale.copy_(torch.as_tensor(std, dtype=torch.float32))

@@ -12,16 +12,24 @@ from numbers import Complex, Number, Real
 import numpy as np
 
 __all__ = [
+    "MAX_STEPS",
     "OOV_ID",
     "PAD_ID",
     "check_integral_ids",
     "compact_ids",
+    "feature_moments",
     "is_ragged",
     "pad_sequences",
     "python_scalar",
     "ragged_ids",
+    "scale_from_var",
     "split_nan_padding",
 ]
+
+# Upper bound of a window (or horizon) in time steps: far above any real use,
+# and low enough that a window read from a file cannot ask for memory without
+# limit.
+MAX_STEPS = 10**6
 
 # Reserved token ids: padding, and tokens outside the vocabulary.
 PAD_ID = 0
@@ -279,3 +287,41 @@ def ragged_ids(X) -> np.ndarray:
             f"{ids.shape[2]} features." + _NUMBERS_HINT
         )
     return ids[:, :, 0]
+
+
+def feature_moments(values: np.ndarray, weights: np.ndarray | None):
+    """Return the (weighted) mean and variance of each column, and the weight.
+
+    Two passes accumulated in float64, with the correction term of Chan,
+    Golub and LeVeque, so that a large offset does not drown the spread.
+    """
+    total = float(len(values) if weights is None else weights.sum())
+    if total <= 0:
+        raise ValueError(
+            "sample_weight gives the valid time steps a total weight of 0; at "
+            "least one sequence needs a positive weight."
+        )
+    if weights is None:
+        mean = values.sum(axis=0, dtype=np.float64) / total
+        diff = values - mean
+        sq, first = (diff**2).sum(axis=0), diff.sum(axis=0)
+    else:
+        mean = (weights @ values) / total
+        diff = values - mean
+        sq, first = weights @ diff**2, weights @ diff
+    var = np.maximum((sq - first**2 / total) / total, 0.0)
+    return mean, var, total
+
+
+def scale_from_var(var: np.ndarray, mean: np.ndarray, total: float) -> np.ndarray:
+    """Return the standard deviations, 1 for features that are constant.
+
+    A constant feature computed in floating point may come out with a tiny
+    non-zero variance; as scikit-learn does, a variance below the rounding
+    error bound of its computation counts as zero.
+    """
+    eps = np.finfo(np.float64).eps
+    constant = var <= total * eps * var + (total * mean * eps) ** 2
+    scale = np.sqrt(var)
+    scale[constant] = 1.0
+    return scale

@@ -18,48 +18,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _check_feature_names_in, _check_sample_weight, _fit_context
 from ._output import _ArrayOutputMixin
+from ._sequences import feature_moments, scale_from_var
 from ._state_checks import is_count, is_float_array, require, require_attributes
 from ._validation import validate_sequences
 
 __all__ = ["SequenceScaler"]
-
-
-def _moments(values: np.ndarray, weights: np.ndarray | None):
-    """Return the (weighted) mean and variance of each column, and the weight.
-
-    Two passes accumulated in float64, with the correction term of Chan,
-    Golub and LeVeque, so that a large offset does not drown the spread.
-    """
-    total = float(len(values) if weights is None else weights.sum())
-    if total <= 0:
-        raise ValueError(
-            "sample_weight gives the valid time steps a total weight of 0; at "
-            "least one sequence needs a positive weight."
-        )
-    if weights is None:
-        mean = values.sum(axis=0, dtype=np.float64) / total
-        diff = values - mean
-        sq, first = (diff**2).sum(axis=0), diff.sum(axis=0)
-    else:
-        mean = (weights @ values) / total
-        diff = values - mean
-        sq, first = weights @ diff**2, weights @ diff
-    var = np.maximum((sq - first**2 / total) / total, 0.0)
-    return mean, var, total
-
-
-def _scale_from_var(var: np.ndarray, mean: np.ndarray, total: float) -> np.ndarray:
-    """Return the standard deviations, 1 for features that are constant.
-
-    A constant feature computed in floating point may come out with a tiny
-    non-zero variance; as scikit-learn does, a variance below the rounding
-    error bound of its computation counts as zero.
-    """
-    eps = np.finfo(np.float64).eps
-    constant = var <= total * eps * var + (total * mean * eps) ** 2
-    scale = np.sqrt(var)
-    scale[constant] = 1.0
-    return scale
 
 
 class SequenceScaler(
@@ -217,7 +180,7 @@ class SequenceScaler(
         if self.with_mean or self.with_std:
             # Overflow shows as inf/NaN in the moments, refused just below.
             with np.errstate(over="ignore", invalid="ignore"):
-                mean, var, total = _moments(values, weights)
+                mean, var, total = feature_moments(values, weights)
             if not (np.isfinite(mean).all() and np.isfinite(var).all()):
                 (bad,) = np.flatnonzero(~np.isfinite(mean + var))[:1]
                 raise ValueError(
@@ -229,7 +192,7 @@ class SequenceScaler(
                 self.mean_ = mean
             if self.with_std:
                 self.var_ = var
-                self.scale_ = _scale_from_var(var, mean, total)
+                self.scale_ = scale_from_var(var, mean, total)
         return self
 
     def _check_loaded_state(self) -> None:

@@ -22,16 +22,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ._columns import column_position
+from ._columns import column_position, is_time_dtype
 from ._compat import Interval, _fit_context, validate_data
 from ._output import _ArrayOutputMixin
+from ._sequences import MAX_STEPS as _MAX_STEPS
+from ._state_checks import require, require_attributes
 
 __all__ = ["SequenceWindower", "make_windows"]
-
-#: Upper bound of a window (or horizon) in time steps: far above any real use,
-#: and low enough that a window read from a file cannot ask for memory without
-#: limit.
-_MAX_STEPS = 10**6
 
 
 def _sliding(values: np.ndarray, window: int) -> np.ndarray:
@@ -45,10 +42,10 @@ def _sliding(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def _is_time_or_text(dtype) -> bool:
-    if isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype, pd.StringDtype)):
+    if is_time_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         return True
     extension = isinstance(dtype, pd.api.extensions.ExtensionDtype)
-    return not extension and np.dtype(dtype).kind in "mMUS"
+    return not extension and np.dtype(dtype).kind in "US"
 
 
 def _check_numeric(series, names) -> None:
@@ -340,13 +337,12 @@ class SequenceWindower(
         the message says what is wrong. The only fitted state is the number
         of features (and their names, which scikit-learn's checks cover).
         """
-        if "n_features_in_" not in vars(self):
-            raise ValueError(
-                "missing the fitted attribute(s) ['n_features_in_'] in the file."
-            )
+        require_attributes(self, ("n_features_in_",))
         n = self.n_features_in_
-        if type(n) is not int or n < 1:
-            raise ValueError(f"n_features_in_ must be a positive int, got {n!r}.")
+        require(
+            type(n) is int and n >= 1,
+            f"n_features_in_ must be a positive int, got {n!r}",
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -851,7 +851,7 @@ def test_forecaster_fit_without_y_forecasts_the_one_column(as_series):
     "make, match",
     [
         (lambda X, y: (X * 1e160, y * 1e160), "Column 'load' of X holds values"),
-        (lambda X, y: (X, y.astype(str)), "y must hold numbers"),
+        (lambda X, y: (X, y.astype(str)), r"y \(.load.\) must hold numbers"),
         (
             lambda X, y: (X.assign(when=pd.date_range("2020", periods=len(X))), y),
             "Column 'when' of X holds datetime64",

@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import check_consistent_length
 
-from .._columns import column_position, column_positions
+from .._columns import column_position, column_positions, is_time_dtype
 from .._compat import validate_data
 
 __all__ = [
@@ -106,15 +106,17 @@ def validate_table(
 
 
 def _check_column_types(X, input_name: str) -> None:
-    """Refuse date, duration and text columns by name (a series id excepted)."""
+    """Refuse date, duration and period columns by name.
+
+    numpy would read them as numbers (nanoseconds since 1970). Text columns
+    are refused by the conversion to float, and the series column may hold
+    anything.
+    """
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(X, "columns"):
         return
     for name, dtype in dtypes.items():
-        if pd.api.types.is_datetime64_any_dtype(dtype) or (
-            pd.api.types.is_timedelta64_dtype(dtype)
-            or isinstance(dtype, pd.PeriodDtype)
-        ):
+        if is_time_dtype(dtype):
             raise ValueError(
                 f"Column {name!r} of {input_name} holds {dtype} values, which the "
                 "forecaster does not read as numbers: put the time stamps in the "
@@ -128,8 +130,10 @@ def _check_target_type(y) -> None:
     if kind in "USmM" or (
         kind == "O" and any(isinstance(v, (str, bytes)) for v in np.ravel(y)[:1000])
     ):
+        name = getattr(y, "name", None)
+        which = "y" if name is None else f"y ({name!r})"
         raise ValueError(
-            f"y must hold numbers to forecast; got values of dtype "
+            f"{which} must hold numbers to forecast; got values of dtype "
             f"{np.asarray(y).dtype}."
         )
 

@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ..windowing import _MAX_STEPS
+from .._sequences import MAX_STEPS as _MAX_STEPS
 from ._columns import validate_table
 from ._series import future_index, series_clock
 from ._windows import SeriesTargets, network_outputs, window_forecasts

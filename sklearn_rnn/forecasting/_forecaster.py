@@ -16,8 +16,8 @@ from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .._engine import _RNNEngine
 from .._scores import r2_of_outputs
+from .._sequences import MAX_STEPS as _MAX_STEPS
 from ..modules import InferenceGraph, PinballLoss
-from ..windowing import _MAX_STEPS
 from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
 from ._continuation import check_time_order, end_label, index_labels
 from ._forecast import _ForecastMixin
@@ -204,6 +204,9 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
     >>> fc.forecast(3).shape  # the 3 steps after the training data
     (3,)
     """
+
+    # The named tuple of its fitted state, by the name files store it under.
+    _stored_named_tuples = {"sklearn_rnn.forecasting._Stats": _Stats}
 
     _parameter_constraints: dict = {
         **_RNNEngine._parameter_constraints,

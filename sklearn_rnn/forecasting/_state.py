@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import BaseOffset
 
+from .._sequences import MAX_STEPS as _MAX_STEPS
 from .._state_checks import is_float_array, require, require_attributes
-from ..windowing import _MAX_STEPS
 from ._quantiles import check_quantile_levels
 from ._series import _Stats
 

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from .._compat import validate_pipeline_steps
 from . import _sklearn_state
 from ._codec import decoder, encode, typed, unsupported
 from ._network import DERIVED, NetworkEstimator, encode_net, restore_net
@@ -73,7 +74,7 @@ def _check_pipeline_to_save(pipeline: Pipeline, where: str) -> None:
 def _check_steps(pipeline: Pipeline, message: str) -> None:
     """Check the steps as ``Pipeline.fit`` does (names, transformers, last step)."""
     try:
-        pipeline._validate_steps()
+        validate_pipeline_steps(pipeline)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{message} {exc}") from exc
 

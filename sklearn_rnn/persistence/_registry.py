@@ -23,7 +23,7 @@ from sklearn.preprocessing import (
 )
 
 from ..classifier import RNNClassifier
-from ..forecasting import SequenceForecaster, _Stats
+from ..forecasting import SequenceForecaster
 from ..regressor import RNNRegressor
 from ..scaling import SequenceScaler
 from ..text import TextTokenizer
@@ -55,8 +55,13 @@ REFERENCES = {
 REFERENCES["str.split"] = str.split
 
 # Named tuples that fitted attributes may hold, stored with their fields by
-# name. No other named tuple is stored.
-NAMED_TUPLES = {"sklearn_rnn.forecasting._Stats": _Stats}
+# name: those the allowed estimators declare (``_stored_named_tuples``). No
+# other named tuple is stored.
+NAMED_TUPLES = {
+    name: cls
+    for estimator in ESTIMATORS.values()
+    for name, cls in getattr(estimator, "_stored_named_tuples", {}).items()
+}
 
 # How each kind of name is described in messages.
 KINDS = {"estimator": "class", "object": "class", "ref": "function or class"}
