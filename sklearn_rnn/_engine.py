@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -40,12 +39,10 @@ from ._training import (
     batch_size_for,
     holds_out_data,
     make_callbacks,
-    move_net,
     optimizer_class,
     optimizer_settings,
-    snapshot_net,
-    switch_optimizer,
 )
+from ._warm_start import NET_SETTINGS, _WarmStartMixin
 from .modules import CELLS, POOLINGS, RecurrentNet
 
 # torch.set_num_threads takes a C int; no machine has more cores than this.
@@ -68,11 +65,9 @@ _MODULE_PARAMS = (
     "projection_size",
 )
 
-# Entries of ``_fitted_architecture`` that are settings of the training net
-# rather than arguments of the module: each fit sets them anew. Freezing the
-# embedding is a training setting too: a warm start may change it.
-_NET_SETTINGS = ("batch_size", "holds_out")
-_TRAINING_SETTINGS = ("freeze_embeddings", *_NET_SETTINGS)
+# Freezing the embedding is a training setting too: a warm start may
+# change it.
+_TRAINING_SETTINGS = ("freeze_embeddings", *NET_SETTINGS)
 
 
 def _seed_generators(seed: int, device: torch.device) -> None:
@@ -94,7 +89,7 @@ def _same_architecture(fitted: dict, new: dict) -> bool:
     }
 
 
-class _RNNEngine(_InferenceMixin, BaseEstimator):
+class _RNNEngine(_WarmStartMixin, _InferenceMixin, BaseEstimator):
     """Parameters, training and inference shared by the network estimators.
 
     Subclasses define ``__init__`` (passing the parameters below on),
@@ -192,44 +187,6 @@ class _RNNEngine(_InferenceMixin, BaseEstimator):
 
     # -- state -------------------------------------------------------------
 
-    @contextmanager
-    def _restore_on_error(self):
-        """Leave the estimator exactly as it was when ``fit`` raises.
-
-        Validation sets fitted attributes as it goes, and a warm start trains
-        the fitted net in place: a fit refused late (a warm start on data of
-        another shape) or failing during training (a callback that raises,
-        memory running out) must not leave a half-updated model behind. The
-        net's weights, optimizer state and history are put back too.
-        """
-        state = dict(vars(self))
-        restore_net = snapshot_net(self.net_) if self._is_warm() else None
-        try:
-            yield
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(state)
-            if restore_net is not None:
-                restore_net()
-            raise
-
-    def _is_warm(self) -> bool:
-        """Whether this fit trains on from the fitted net."""
-        return hasattr(self, "net_") and (bool(self.warm_start) or self._one_pass())
-
-    def _one_pass(self) -> bool:
-        """Whether this is a ``partial_fit``: one epoch, nothing held out."""
-        return getattr(self, "_partial_fit_running", False)
-
-    @contextmanager
-    def _partial_fit_call(self):
-        """Mark the fit within as a ``partial_fit``."""
-        self._partial_fit_running = True
-        try:
-            yield
-        finally:
-            del self._partial_fit_running
-
     def _check_loaded_state(self) -> None:
         """Check the fitted attributes every network has, read from a file.
 
@@ -280,9 +237,7 @@ class _RNNEngine(_InferenceMixin, BaseEstimator):
         self, architecture: dict, device: torch.device, callbacks: list
     ) -> NeuralNet:
         """The skorch net for ``architecture`` (module arguments and settings)."""
-        module_params = {
-            k: v for k, v in architecture.items() if k not in _NET_SETTINGS
-        }
+        module_params = {k: v for k, v in architecture.items() if k not in NET_SETTINGS}
         return _SequenceNet(
             module=RecurrentNet,
             criterion=self._criterion(architecture["holds_out"]),
@@ -366,9 +321,6 @@ class _RNNEngine(_InferenceMixin, BaseEstimator):
                 )
         return self
 
-    def _epochs(self) -> int:
-        return 1 if self._one_pass() else self.max_epochs
-
     def _split_validation(self, n_samples, stratify, valid_idx, seed):
         """Return the training and held-out positions (None: nothing held out)."""
         train_idx = np.arange(n_samples)
@@ -393,44 +345,6 @@ class _RNNEngine(_InferenceMixin, BaseEstimator):
         )
         self.net_.initialize()
         self._fitted_architecture = architecture
-
-    def _continue_net(self, architecture, device, callbacks) -> None:
-        """Apply the training settings changed since the last fit to ``net_``.
-
-        As in scikit-learn's warm starts, the weights carry over and the
-        current parameters (optimizer, learning rate, device, ...) apply.
-        """
-        net = self.net_
-        optimizer = optimizer_class(self.optimizer)
-        if optimizer is not net.optimizer:
-            switch_optimizer(
-                net, optimizer, optimizer_settings(self.optimizer, self.weight_decay)
-            )
-        move_net(net, device)
-        # Set weight_decay wherever the optimizer has one, so that a return
-        # to 0 applies too.
-        if "weight_decay" in net.optimizer_.defaults:
-            decay = {"optimizer__weight_decay": self.weight_decay}
-        else:
-            decay = optimizer_settings(self.optimizer, self.weight_decay)
-        net.set_params(
-            lr=self.lr,
-            **decay,
-            batch_size=architecture["batch_size"],
-            max_epochs=self._epochs(),
-            verbose=self.verbose,
-        )
-        net.clip_grad_norm = self.clip_grad_norm
-        # The loss may depend on whether data is held out this time.
-        net.criterion = self._criterion(architecture["holds_out"])
-        net.initialize_criterion()
-        self._fitted_architecture = {
-            **self._fitted_architecture,
-            **{key: architecture[key] for key in _NET_SETTINGS},
-        }
-        net.callbacks = callbacks
-        net.initialize_callbacks()
-        self._continue_settings(architecture)
 
     def _run_epochs(self, train_ds, valid_ds, seed) -> None:
         net = self.net_

@@ -92,7 +92,8 @@ def to_onnx(estimator, path, *, lengths: bool = True, opset_version: int = 17) -
     Outputs: ``probabilities`` ``(batch, n_classes)`` for a classifier, in the
     order of ``classes_``; ``predictions`` ``(batch, n_outputs)`` for a
     regressor; ``forecasts`` ``(batch, 1 + n_quantiles)`` for a forecaster
-    (point forecast, then the quantiles as trained, unsorted).
+    (point forecast, then the quantiles as trained, unsorted), one such block
+    per lead ``1, ..., horizon`` with ``multi_output=True``.
 
     Parameters
     ----------
@@ -175,9 +176,11 @@ def onnx_inputs(estimator, X, *, lengths: bool = True) -> tuple[dict, np.ndarray
     For :class:`~sklearn_rnn.RNNClassifier` and
     :class:`~sklearn_rnn.RNNRegressor`, ``X`` is checked and padded as in
     ``predict``. For :class:`~sklearn_rnn.SequenceForecaster`, the table is
-    cut into scaled windows; rows without any history (the first ``horizon``
-    rows of a series) have no window and are left out: ``predict`` gives them
-    the series' training mean.
+    cut into scaled windows, the end of the training series in front of
+    rows that continue it, as ``predict`` reads them; rows without any
+    history (the first ``horizon`` rows of a series that does not continue
+    the training data) have no window and are left out: ``predict`` gives
+    them the series' training mean.
 
     For a :class:`~sklearn.pipeline.Pipeline` ending in one of these, ``X``
     first goes through the ``transform`` of the steps before it (say, a

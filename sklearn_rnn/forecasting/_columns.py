@@ -339,3 +339,16 @@ def check_same_roles(est, before: dict) -> None:
                 f"roles as the previous fit: {name} was {value!r}, "
                 f"now {now!r}. Fit with warm_start=False to start over."
             )
+
+
+def single_column_target(X):
+    """``X`` and its one column as the target, for ``fit(X)`` without y."""
+    if isinstance(X, pd.Series):
+        return X.to_frame(), X
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 1:
+        return X, X.iloc[:, 0]
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 1:
+        return X, np.asarray(X)[:, 0]
+    # Several columns: which one is the target is the user's to say.
+    return X, None

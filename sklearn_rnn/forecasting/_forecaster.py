@@ -7,7 +7,6 @@ from functools import partial
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
@@ -17,41 +16,28 @@ from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .._engine import _RNNEngine
 from .._scores import r2_of_outputs
 from .._sequences import MAX_STEPS as _MAX_STEPS
-from ..modules import InferenceGraph, PinballLoss
-from ._columns import check_same_roles, fitted_roles, resolve_roles, validate_table
+from ..modules import PinballLoss
+from ._columns import (
+    check_same_roles,
+    fitted_roles,
+    resolve_roles,
+    single_column_target,
+    validate_table,
+)
 from ._continuation import check_time_order, end_label, index_labels
+from ._export import _ExportMixin
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
 from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
 from ._state import check_loaded_state
-from ._windows import graph_inputs, latest_windows, predict_rows, training_windows
+from ._windows import latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
 
 
-def _single_column_target(X):
-    """``X`` and its one column as the target, for ``fit(X)`` without y."""
-    if isinstance(X, pd.Series):
-        return X.to_frame(), X
-    if isinstance(X, pd.DataFrame) and X.shape[1] == 1:
-        return X, X.iloc[:, 0]
-    shape = getattr(X, "shape", None)
-    if shape is not None and len(shape) == 2 and shape[1] == 1:
-        return X, np.asarray(X)[:, 0]
-    # Several columns: which one is the target is the user's to say.
-    return X, None
-
-
-def _needs_lengths(with_lengths: bool) -> None:
-    if not with_lengths:
-        raise ValueError(
-            "lengths=False is for RNNClassifier and RNNRegressor: the "
-            "forecaster's windows are shorter at the start of a series, so its "
-            "graph takes their lengths."
-        )
-
-
-class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEngine):
+class SequenceForecaster(
+    _ForecastMixin, _QuantileMixin, _ExportMixin, RegressorMixin, _RNNEngine
+):
     __doc__ = f"""Recurrent network forecaster over a table of time steps.
 
     The rows of ``X`` are consecutive time steps (oldest first) and its
@@ -165,9 +151,16 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
     t - horizon`` when that is shorter than ``window``. The first ``horizon``
     rows of each series have no history at all; they get the mean of the
     series' target in ``fit`` (and its empirical quantiles), a finite
-    forecast that keeps scorers working and carries no information. Each call
-    sees only the rows it is given: score a test fold with its history by
-    predicting on the whole series and keeping the test rows.
+    forecast that keeps scorers working and carries no information.
+
+    **History of a test fold.** When ``X`` is a DataFrame or Series whose
+    index (integer, DatetimeIndex or PeriodIndex) places a series' rows after
+    the last row ``fit`` saw of that series, ``predict`` reads the stored end
+    of the training series as their history, so ``cross_validate`` and the
+    searches with ``TimeSeriesSplit`` score each fold as if forecast from the
+    full history before it. Rows of a gap between the two are forecast from
+    the training end. Rows that overlap the training data, come out of order,
+    or have no such index are read alone.
 
     **Scaling.** Non-target columns are standardized with their mean and
     deviation in ``fit``; the target (and the target column) per series, so
@@ -372,7 +365,7 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
             The fitted forecaster.
         """
         if y is None:
-            X, y = _single_column_target(X)
+            X, y = single_column_target(X)
         with self._restore_on_error():
             before = fitted_roles(self)
             self._y_name = getattr(y, "name", None)
@@ -474,29 +467,6 @@ class SequenceForecaster(_ForecastMixin, _QuantileMixin, RegressorMixin, _RNNEng
         lead = self._lead(lead)
         values, ids, _ = validate_table(self, X, reset=False)
         return predict_rows(self, values, ids, index_labels(X), lead)
-
-    def _inference_graph(self, module, with_lengths: bool = True):
-        """The fitted module and its output mapping, for ONNX export.
-
-        Returns the graph, the names of its inputs and of its output.
-        """
-        _needs_lengths(with_lengths)
-        graph = InferenceGraph(module, "affine", with_level=True)
-        return graph, ["X", "lengths", "level", "scale", "offset"], "forecasts"
-
-    def _export_inputs(self, X, with_lengths: bool = True):
-        """The exported graph's inputs for ``X``, and the rows they cover."""
-        _needs_lengths(with_lengths)
-        return self._graph_inputs(X)
-
-    def _graph_inputs(self, X) -> tuple[dict, np.ndarray]:
-        """The exported graph's inputs for the rows of ``X`` that have history.
-
-        ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``.
-        """
-        check_is_fitted(self)
-        values, ids, _ = validate_table(self, X, reset=False)
-        return graph_inputs(self, values, ids, index_labels(X))
 
     def predict(self, X, lead=None) -> np.ndarray:
         """Forecast the target at each row of ``X`` from the rows before it.
