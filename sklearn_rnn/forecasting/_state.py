@@ -215,7 +215,7 @@ def _check_scaling(est) -> None:
 
 def _check_series(est) -> None:
     """The end of each training series, its clock, and the series ids."""
-    tails, clock, n = est._series_tails, est._series_clock, est.n_features_in_
+    tails, n = est._series_tails, est.n_features_in_
     longest = est.window_ + est.horizon_ - 1
     require(
         type(tails) is dict
@@ -227,32 +227,30 @@ def _check_series(est) -> None:
         "_series_tails must map series to finite float64 tables of "
         "n_features_in_ columns and at most window_ + horizon_ - 1 rows",
     )
-    step = est._series_label_step
-    require(
-        type(step) is dict
-        and set(step) == set(tails)
-        and all(s is None or (type(s) is int and s >= 1) for s in step.values()),
-        "_series_label_step must map the series of _series_tails to None or a "
-        "positive int",
-    )
-    last = est._series_last_label
-    require(
-        type(last) is dict
-        and set(last) == set(tails)
-        and all(
-            label is None or type(label) in (int, pd.Timestamp, pd.Period)
-            for label in last.values()
+    per_series = {
+        "_series_label_step": (
+            lambda s: s is None or (type(s) is int and s >= 1),
+            "None or a positive int",
         ),
-        "_series_last_label must map the series of _series_tails to None, an "
-        "int, a time stamp or a period",
-    )
-    require(
-        type(clock) is dict
-        and set(clock) == set(tails)
-        and all(info is None or _valid_clock(info) for info in clock.values()),
-        "_series_clock must map the series of _series_tails to None or "
-        "(time stamp, frequency)",
-    )
+        "_series_last_label": (
+            lambda label: (
+                label is None or type(label) in (int, pd.Timestamp, pd.Period)
+            ),
+            "None, an int, a time stamp or a period",
+        ),
+        "_series_clock": (
+            lambda info: info is None or _valid_clock(info),
+            "None or (time stamp, frequency)",
+        ),
+    }
+    for name, (valid, what) in per_series.items():
+        value = getattr(est, name)
+        require(
+            type(value) is dict
+            and set(value) == set(tails)
+            and all(valid(v) for v in value.values()),
+            f"{name} must map the series of _series_tails to {what}",
+        )
     if est._series_pos is None:
         require(
             list(tails) == [None] and not hasattr(est, "series_ids_"),
