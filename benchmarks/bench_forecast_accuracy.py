@@ -37,7 +37,8 @@ fits and forecasts of all the series of a data set. A baseline that fails on
 a series forecasts it with the seasonal naive method, and the notes count
 those; a failed fit of our model is reported in the notes. ``--jobs 2`` runs
 two fits at a time, each on one thread. ``--param name=value`` (repeatable)
-fits our model with other parameters, to compare candidates for a default.
+fits our model with other parameters, to compare candidates for a default;
+``--param horizon=h`` takes each data set's own forecast length.
 """
 
 from __future__ import annotations
@@ -272,6 +273,9 @@ def run_rnn(name, seed, quantiles=False, extra=None):
     spec, (series, _) = SUITE[name], load(name)
     many = spec.group == "global"
     params = {"random_state": seed, **(extra or {})}
+    if params.get("horizon") == "h":
+        # The data set's own forecast length: a direct forecast of it.
+        params["horizon"] = spec.h
     if many:
         params["series_column"] = "id"
     if quantiles:
