@@ -238,7 +238,8 @@ def test_sequence_forecaster_forecast_matches_predict():
     """Check that forecasting up to horizon steps is predict on the next rows."""
     y = _trend(100)
     X = y[:, None]
-    fc = SequenceForecaster(window=8, horizon=4, **FAST).fit(X, y)
+    fc = SequenceForecaster(window=8, horizon=4, multi_output=False, **FAST)
+    fc.fit(X, y)
     # Any values in the future rows: predict never reads them.
     extended = np.r_[X, np.zeros((4, 1))]
     assert_allclose(fc.forecast(4), fc.predict(extended)[-4:], rtol=1e-6)
@@ -326,7 +327,9 @@ def test_sequence_forecaster_forecast_quantiles():
     """Check that forecast returns the quantiles of predict up to horizon only."""
     y = _seasonal(200, noise=1.0)
     X = pd.DataFrame({"y": y}, index=pd.date_range("2020-01-01", periods=200))
-    fc = SequenceForecaster(window=8, horizon=3, quantiles=(0.1, 0.9), **FAST)
+    fc = SequenceForecaster(
+        window=8, horizon=3, quantiles=(0.1, 0.9), multi_output=False, **FAST
+    )
     fc.fit(X, y)
     point, quantiles = fc.forecast(3, return_quantiles=True)
     assert_allclose(point, fc.forecast(3))

@@ -140,3 +140,13 @@ def test_multi_output_onnx_parity(fitted, tmp_path):
         target_rows = rows - H + lead
         point = out[:, (lead - 1) * 4]
         assert_allclose(point, est.predict(X, lead=lead)[target_rows], rtol=1e-5)
+
+
+def test_multi_output_auto_unless_known_columns():
+    """Check multi_output='auto': every lead, unless there are known columns."""
+    y = _series(60)
+    params = {**PARAMS, "max_epochs": 1, "multi_output": "auto"}
+    assert SequenceForecaster(**params).fit(y.to_frame(), y).multi_output_
+    X = y.to_frame().assign(month=np.arange(60) % 12)
+    est = SequenceForecaster(**params, known_columns="month").fit(X, y)
+    assert not est.multi_output_
