@@ -124,32 +124,48 @@ default=None
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}.")
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
-        self.pooling = pooling
-        self.bidirectional = bidirectional
-
-        if vocab_size is not None:
-            if pretrained_embeddings is not None:
-                weights = torch.as_tensor(pretrained_embeddings, dtype=torch.float32)
-                vocab_size, embedding_dim = weights.shape
-            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-            with torch.no_grad():
-                if pretrained_embeddings is not None:
-                    self.embedding.weight.copy_(weights)
-                    self.embedding.weight[0] = 0.0
-                elif vocab_size > 1:
-                    # Id 1 (unknown token) may never occur in training: start it
-                    # at zero, not at a random vector that nothing would correct.
-                    self.embedding.weight[1] = 0.0
-            self.embedding.weight.requires_grad_(not freeze_embeddings)
-            input_size = embedding_dim
-        else:
-            self.embedding = None
-            input_size = n_features
         if input_norm not in INPUT_NORMS:
             raise ValueError(
                 f"input_norm must be one of {INPUT_NORMS}, got {input_norm!r}."
             )
+        self.pooling = pooling
+        self.bidirectional = bidirectional
+        # Built in this order (the order the initial weights are drawn in).
+        if vocab_size is not None:
+            input_size = self._build_embedding(
+                vocab_size, embedding_dim, pretrained_embeddings, freeze_embeddings
+            )
+        else:
+            self.embedding = None
+            input_size = n_features
         self.input_norm = input_norm if vocab_size is None else None
+        input_size = self._build_front_end(
+            n_features, input_size, projection_size, conv_layers, hidden_size
+        )
+        self._build_recurrence(cell, input_size, hidden_size, num_layers, dropout)
+        self._build_head(head_hidden_sizes, n_outputs)
+
+    def _build_embedding(self, vocab_size, embedding_dim, pretrained, frozen) -> int:
+        """The token embedding; returns its width."""
+        if pretrained is not None:
+            weights = torch.as_tensor(pretrained, dtype=torch.float32)
+            vocab_size, embedding_dim = weights.shape
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        with torch.no_grad():
+            if pretrained is not None:
+                self.embedding.weight.copy_(weights)
+                self.embedding.weight[0] = 0.0
+            elif vocab_size > 1:
+                # Id 1 (unknown token) may never occur in training: start it
+                # at zero, not at a random vector that nothing would correct.
+                self.embedding.weight[1] = 0.0
+        self.embedding.weight.requires_grad_(not frozen)
+        return embedding_dim
+
+    def _build_front_end(
+        self, n_features, input_size, projection_size, conv_layers, hidden_size
+    ) -> int:
+        """Input standardization, projection and convolutions; the width after."""
         if self.input_norm is not None:
             self.register_buffer("input_mean", torch.zeros(n_features))
             self.register_buffer("input_scale", torch.ones(n_features))
@@ -157,21 +173,22 @@ default=None
             # Each feature standardized within its sequence, beside the
             # sequence's mean and log standard deviation of that feature.
             input_size = 3 * input_size
+        self.projection = None
         if projection_size is not None:
             self.projection = nn.Sequential(
                 nn.Linear(input_size, projection_size), nn.ReLU()
             )
             input_size = projection_size
-        else:
-            self.projection = None
+        self.conv = None
         if conv_layers:
             self.conv = ConvFrontEnd(input_size, hidden_size, conv_layers)
             input_size = hidden_size
-        else:
-            self.conv = None
+        return input_size
 
+    def _build_recurrence(self, cell, input_size, hidden_size, num_layers, dropout):
         rnn_cls, cell_kwargs = CELLS[cell]
-        if bidirectional:
+        self.rnn = self.layers = None
+        if self.bidirectional:
             self.layers = nn.ModuleList(
                 BidirectionalLayer(
                     rnn_cls,
@@ -181,7 +198,6 @@ default=None
                 )
                 for i in range(num_layers)
             )
-            self.rnn = None
         else:
             # One fused multi-layer module is faster, and trailing padding
             # cannot reach a valid step when reading forwards only.
@@ -193,12 +209,12 @@ default=None
                 batch_first=True,
                 **cell_kwargs,
             )
-            self.layers = None
         # Dropout with p=0 still draws a mask in training mode: skip it.
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.output_size = hidden_size * (2 if bidirectional else 1)
+        self.output_size = hidden_size * (2 if self.bidirectional else 1)
 
-        if pooling == "attention":
+    def _build_head(self, head_hidden_sizes, n_outputs) -> None:
+        if self.pooling == "attention":
             self.attention = nn.Linear(self.output_size, 1)
         head = []
         size = self.output_size
