@@ -150,3 +150,28 @@ def test_multi_output_auto_unless_known_columns():
     X = y.to_frame().assign(month=np.arange(60) % 12)
     est = SequenceForecaster(**params, known_columns="month").fit(X, y)
     assert not est.multi_output_
+
+
+def test_calibrate_quantiles_covers_held_out_windows(tmp_path):
+    """Check calibrated quantiles hold their level on the held-out windows."""
+    rng = np.random.RandomState(0)
+    n = 400
+    t = np.arange(n)
+    y = pd.Series(np.sin(2 * np.pi * t / 12) + rng.standard_t(3, n), name="y")
+    params = {**PARAMS, "horizon": 2, "max_epochs": 20, "quantiles": (0.1, 0.9)}
+    est = SequenceForecaster(**params, calibrate_quantiles=True)
+    est.fit(y.to_frame(), y)
+    assert est._fitted_architecture["holds_out"]
+    # The held-out windows are the latest 10%: their targets are the last rows.
+    rows = np.arange(n - 36, n)
+    X = y.to_frame().to_numpy()
+    for lead in (1, 2):
+        low, high = est.predict_quantiles(X, lead=lead)[rows].T
+        inside = np.mean((y.to_numpy()[rows] >= low) & (y.to_numpy()[rows] <= high))
+        assert 0.65 <= inside <= 0.95
+    plain = SequenceForecaster(**params).fit(y.to_frame(), y)
+    assert not plain._fitted_architecture["holds_out"]
+    # The shift lives in the output layer: files and graphs carry it.
+    save(est, tmp_path / "cal.safetensors")
+    loaded = load(tmp_path / "cal.safetensors")
+    assert_allclose(loaded.predict_quantiles(X), est.predict_quantiles(X))
