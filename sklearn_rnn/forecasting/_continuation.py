@@ -22,10 +22,13 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ._series import series_clock
+
 __all__ = [
     "check_time_order",
     "end_label",
     "index_labels",
+    "record_series_ends",
     "series_history",
     "steps_between",
 ]
@@ -175,3 +178,24 @@ def series_history(est, key, labels) -> np.ndarray | None:
     outputs = est._recursive_outputs(tail, rows, est._stats_for(key))
     rows[:, est.target_column_] = outputs[:, 0]
     return np.concatenate([tail, rows])
+
+
+def record_series_ends(est, values, series, X) -> None:
+    """Keep the last rows, label and clock of each series.
+
+    ``forecast`` continues from them, and ``predict`` reads them as the
+    history of rows that come after them (see ``_continuation``).
+    """
+    est._series_tails, est._series_clock = {}, {}
+    est._series_last_label, est._series_label_step = {}, {}
+    index, labels = getattr(X, "index", None), index_labels(X)
+    n_rows = est.horizon_ + est.window_ - 1
+    for key, rows in series:
+        part = values if rows is None else values[rows]
+        est._series_tails[key] = part[-n_rows:].copy()
+        est._series_clock[key] = series_clock(index, rows)
+        own = None if labels is None else labels if rows is None else labels[rows]
+        check_time_order(own)
+        last, step = end_label(own)
+        est._series_last_label[key] = last
+        est._series_label_step[key] = step

@@ -24,23 +24,24 @@ from ._columns import (
     single_column_target,
     validate_table,
 )
-from ._continuation import check_time_order, end_label, index_labels
+from ._continuation import index_labels, record_series_ends
 from ._export import _ExportMixin
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
-from ._series import _Stats, feature_scaling, series_clock, split_series, target_scaling
+from ._series import _Stats, feature_scaling, split_series, target_scaling
 from ._state import check_loaded_state
-from ._windows import latest_windows, predict_rows, training_windows
+from ._windows import _LeadsMixin, latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
 
 
-# Quantiles are calibrated on at least this many held-out windows.
-_MIN_CALIBRATION_WINDOWS = 10
-
-
 class SequenceForecaster(
-    _ForecastMixin, _QuantileMixin, _ExportMixin, RegressorMixin, _RNNEngine
+    _ForecastMixin,
+    _QuantileMixin,
+    _ExportMixin,
+    _LeadsMixin,
+    RegressorMixin,
+    _RNNEngine,
 ):
     __doc__ = f"""Recurrent network forecaster over a table of time steps.
 
@@ -419,30 +420,10 @@ class SequenceForecaster(
                 self._series_stats, self._global_stats = target_scaling(
                     self, values, y, series
                 )
-            self._record_series_ends(values, series, X)
+            record_series_ends(self, values, series, X)
             return self._train_on_windows(
                 *training_windows(self, values, y, sample_weight, series)
             )
-
-    def _record_series_ends(self, values, series, X) -> None:
-        """Keep the last rows, label and clock of each series.
-
-        ``forecast`` continues from them, and ``predict`` reads them as the
-        history of rows that come after them (see ``_continuation``).
-        """
-        self._series_tails, self._series_clock = {}, {}
-        self._series_last_label, self._series_label_step = {}, {}
-        index, labels = getattr(X, "index", None), index_labels(X)
-        n_rows = self.horizon_ + self.window_ - 1
-        for key, rows in series:
-            part = values if rows is None else values[rows]
-            self._series_tails[key] = part[-n_rows:].copy()
-            self._series_clock[key] = series_clock(index, rows)
-            own = None if labels is None else labels if rows is None else labels[rows]
-            check_time_order(own)
-            last, step = end_label(own)
-            self._series_last_label[key] = last
-            self._series_label_step[key] = step
 
     def _train_on_windows(
         self, windows, lengths, target, weights, sizes
@@ -466,59 +447,6 @@ class SequenceForecaster(
             self._n_outputs * len(self._leads()),
             valid_idx=valid_idx,
         )
-
-    def _calibrates(self, sizes) -> bool:
-        """Whether to hold out windows to calibrate the quantiles on."""
-        if self.quantiles_ is None or not self.calibrate_quantiles:
-            return False
-        held_out = np.ceil(self.validation_fraction * sizes).sum()
-        return held_out >= _MIN_CALIBRATION_WINDOWS and held_out < sizes.sum()
-
-    def _after_training(self, X, lengths, y, sample_weight) -> None:
-        """Calibrate the quantile outputs on the held-out windows.
-
-        Each quantile column moves by the quantile, at its own level, of the
-        held-out targets minus its forecasts (on the network's scale); the
-        shift is folded into the output layer's bias, so ``save``, ``load``
-        and ONNX export carry it.
-        """
-        if self.quantiles_ is None or not self.calibrate_quantiles:
-            return
-        raw = self._predict_padded(X, lengths).astype(np.float64)
-        blocks = raw.reshape(len(raw), len(self._leads()), self._n_outputs)
-        residuals = y.reshape(len(y), -1, 1) - blocks[:, :, 1:]
-        shift = np.stack(
-            [
-                np.quantile(residuals[:, :, j], level, axis=0)
-                for j, level in enumerate(self.quantiles_)
-            ],
-            axis=-1,
-        )
-        bias = self.net_.module_.head[-1].bias
-        with torch.no_grad():
-            columns = bias.view(len(self._leads()), self._n_outputs)[:, 1:]
-            columns += torch.as_tensor(shift, dtype=bias.dtype, device=bias.device)
-
-    def _leads(self) -> np.ndarray:
-        """The steps ahead of its window's end that the network forecasts."""
-        if self.multi_output_:
-            return np.arange(1, self.horizon_ + 1)
-        return np.array([self.horizon_])
-
-    def _lead(self, lead) -> int:
-        """Check a ``lead`` argument: None is ``horizon_``."""
-        if lead is None:
-            return self.horizon_
-        if isinstance(lead, bool) or lead not in self._leads():
-            choices = (
-                f"1 to horizon_={self.horizon_}"
-                if self.multi_output_
-                else f"only horizon_={self.horizon_} (multi_output=False)"
-            )
-            raise ValueError(f"lead must be one of {choices}; got {lead!r}.")
-        return int(lead)
-
-    # -- prediction --------------------------------------------------------
 
     def _predict_all(self, X, lead=None) -> np.ndarray:
         check_is_fitted(self)

@@ -2,7 +2,8 @@
 """Quantile forecasts: the levels, ``predict_quantiles`` and ``predict_interval``.
 
 With ``quantiles``, the network has one output per level beside the point
-forecast, trained with the pinball loss.
+forecast, trained with the pinball loss, and with ``calibrate_quantiles``
+shifted afterwards by what held-out windows show.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ from numbers import Real
 from types import MethodType
 
 import numpy as np
+import torch
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["_QuantileMixin", "check_quantile_levels"]
+
+# Quantiles are calibrated on at least this many held-out windows.
+_MIN_CALIBRATION_WINDOWS = 10
 
 
 def check_quantile_levels(levels, *, name: str = "quantiles") -> np.ndarray:
@@ -139,3 +144,35 @@ class _QuantileMixin:
         check_is_fitted(self)
         columns = _interval_columns(self.quantiles_, coverage)
         return self.predict_quantiles(X, lead)[:, columns]
+
+    def _calibrates(self, sizes) -> bool:
+        """Whether to hold out windows to calibrate the quantiles on."""
+        if self.quantiles_ is None or not self.calibrate_quantiles:
+            return False
+        held_out = np.ceil(self.validation_fraction * sizes).sum()
+        return held_out >= _MIN_CALIBRATION_WINDOWS and held_out < sizes.sum()
+
+    def _after_training(self, X, lengths, y, sample_weight) -> None:
+        """Calibrate the quantile outputs on the held-out windows.
+
+        Each quantile column moves by the quantile, at its own level, of the
+        held-out targets minus its forecasts (on the network's scale); the
+        shift is folded into the output layer's bias, so ``save``, ``load``
+        and ONNX export carry it.
+        """
+        if self.quantiles_ is None or not self.calibrate_quantiles:
+            return
+        raw = self._predict_padded(X, lengths).astype(np.float64)
+        blocks = raw.reshape(len(raw), len(self._leads()), self._n_outputs)
+        residuals = y.reshape(len(y), -1, 1) - blocks[:, :, 1:]
+        shift = np.stack(
+            [
+                np.quantile(residuals[:, :, j], level, axis=0)
+                for j, level in enumerate(self.quantiles_)
+            ],
+            axis=-1,
+        )
+        bias = self.net_.module_.head[-1].bias
+        with torch.no_grad():
+            columns = bias.view(len(self._leads()), self._n_outputs)[:, 1:]
+            columns += torch.as_tensor(shift, dtype=bias.dtype, device=bias.device)

@@ -24,6 +24,7 @@ from ._series import _Stats, split_series
 
 __all__ = [
     "SeriesTargets",
+    "_LeadsMixin",
     "cut_windows",
     "graph_inputs",
     "latest_windows",
@@ -265,3 +266,28 @@ def latest_windows(sizes: np.ndarray, fraction: float) -> np.ndarray:
     ends = np.cumsum(sizes)
     n_valid = np.ceil(fraction * sizes).astype(int)
     return np.concatenate([np.arange(end - n, end) for end, n in zip(ends, n_valid)])
+
+
+class _LeadsMixin:
+    """The leads (steps after a window's end) the forecaster's network emits."""
+
+    def _leads(self) -> np.ndarray:
+        """The steps ahead of its window's end that the network forecasts."""
+        if self.multi_output_:
+            return np.arange(1, self.horizon_ + 1)
+        return np.array([self.horizon_])
+
+    def _lead(self, lead) -> int:
+        """Check a ``lead`` argument: None is ``horizon_``."""
+        if lead is None:
+            return self.horizon_
+        if isinstance(lead, bool) or lead not in self._leads():
+            choices = (
+                f"1 to horizon_={self.horizon_}"
+                if self.multi_output_
+                else f"only horizon_={self.horizon_} (multi_output=False)"
+            )
+            raise ValueError(f"lead must be one of {choices}; got {lead!r}.")
+        return int(lead)
+
+    # -- prediction --------------------------------------------------------
