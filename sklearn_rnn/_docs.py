@@ -51,6 +51,17 @@ _FRONT_END_DOC = """\
         sequences, nor for token ids), so long series train in seconds rather
         than minutes.
 
+    conv_branch : bool or "auto", default="auto"
+        Whether a fully convolutional branch (as in LSTM-FCN: three
+        convolutions of kernels 7, 5 and 3 with ``hidden_size // 2``,
+        ``hidden_size`` and ``hidden_size // 2`` channels, batch
+        normalization and ReLU, then the mean over the valid steps) reads the
+        standardized inputs beside the recurrent layers; its features join
+        the pooled recurrent ones before the output layer. Its first
+        convolution strides by the smallest power of 2 that leaves the
+        longest training sequence at most 512 steps. "auto" adds it with the
+        convolution blocks (long numeric sequences), never for token ids.
+
     input_norm : {"sequence", "global", "auto"} or None, default="auto"
         Standardization of numeric inputs inside the network (so it travels
         with saving and ONNX export). "global": each feature by its mean and
@@ -91,6 +102,18 @@ _TOKEN_DOC = """\
         start may change it (train vectors first frozen, say).
 """
 
+_WEIGHT_DECAY_DOC = """\
+    weight_decay : float, default=0.0
+        Weight decay (L2 penalty) passed to the optimizer.
+"""
+
+_FORECASTER_WEIGHT_DECAY_DOC = """\
+    weight_decay : float or "auto", default="auto"
+        Weight decay (L2 penalty) passed to the optimizer. "auto" is 0.01
+        with ``normalize_="seasonal"`` (it shrinks the network's correction
+        towards the seasonal naive forecast) and 0 otherwise.
+"""
+
 _OPTIMIZER_DOC = """\
     optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
 default="adam"
@@ -99,9 +122,7 @@ default="adam"
     lr : float, default=0.005
         Learning rate.
 
-    weight_decay : float, default=0.0
-        Weight decay (L2 penalty) passed to the optimizer.
-
+{weight_decay}
     lr_schedule : {"plateau", "cosine", "onecycle"} or None, \
 default={schedule}
         Learning-rate schedule, through skorch's ``LRScheduler``: "plateau"
@@ -235,7 +256,9 @@ _ARCHITECTURE_DOC = (
     + _TOKEN_DOC
 )
 _TRAINING_DOC = (
-    _OPTIMIZER_DOC.replace("{schedule}", '"plateau"')
+    _OPTIMIZER_DOC.replace("{schedule}", '"plateau"').replace(
+        "{weight_decay}", _WEIGHT_DECAY_DOC
+    )
     + "\n"
     + _BUDGET_DOC
     + "\n"
@@ -253,7 +276,9 @@ _FORECASTER_ARCHITECTURE_DOC = (
     + _HEAD_DOC
 )
 _FORECASTER_TRAINING_DOC = (
-    _OPTIMIZER_DOC.replace("{schedule}", "None")
+    _OPTIMIZER_DOC.replace("{schedule}", "None").replace(
+        "{weight_decay}", _FORECASTER_WEIGHT_DECAY_DOC
+    )
     + "\n"
     + _FIXED_BUDGET_DOC
     + "\n"

@@ -254,10 +254,14 @@ class _RNNEngine(_WarmStartMixin, _InferenceMixin, BaseEstimator):
             callbacks__print_log=_QuietPrintLog(),
             clip_grad_norm=self.clip_grad_norm,
             device=device,
-            **optimizer_settings(self.optimizer, self.weight_decay),
+            **optimizer_settings(self.optimizer, self._weight_decay()),
             verbose=self.verbose,
             **{f"module__{k}": v for k, v in module_params.items()},
         )
+
+    def _weight_decay(self) -> float:
+        """The weight decay to train with (estimators may resolve "auto")."""
+        return self.weight_decay
 
     # -- training ----------------------------------------------------------
 

@@ -93,6 +93,64 @@ class ConvFrontEnd(nn.Module):
         return X.transpose(1, 2), lengths
 
 
+class ConvBranch(nn.Module):
+    """A fully convolutional branch beside the recurrence (as in LSTM-FCN).
+
+    Three convolution blocks (kernels 7, 5 and 3; ``channels``,
+    ``2 * channels`` and ``channels`` filters; batch normalization and
+    ReLU), the first with stride ``stride``, then the mean of the last
+    block's outputs over each sequence's valid steps. As in
+    :class:`ConvFrontEnd`, steps past a sequence's length are set to zero
+    before every block, so that outside training (where batch normalization
+    uses its running statistics) a sequence gives the same output padded
+    in a batch or alone.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per input step.
+    channels : int
+        Filters of the first and last blocks (the output width).
+    stride : int
+        Stride of the first block; it divides the number of steps.
+    """
+
+    kernel_sizes = (7, 5, 3)
+
+    def __init__(self, input_size: int, channels: int, stride: int):
+        super().__init__()
+        widths = (input_size, channels, 2 * channels, channels)
+        self.stride = stride
+        self.convs = nn.ModuleList(
+            nn.Conv1d(
+                widths[i],
+                widths[i + 1],
+                kernel,
+                stride=stride if i == 0 else 1,
+                padding=kernel // 2,
+            )
+            for i, kernel in enumerate(self.kernel_sizes)
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm1d(w) for w in widths[1:])
+        self.output_size = channels
+
+    def forward(self, X, lengths, equal_lengths):
+        """Return the pooled ``(batch, channels)`` features of ``X``."""
+        X = X.transpose(1, 2)
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
+            if not equal_lengths:
+                X = X * valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)
+            X = torch.relu(norm(conv(X)))
+            if i == 0:
+                lengths = torch.div(
+                    lengths + self.stride - 1, self.stride, rounding_mode="floor"
+                )
+        if equal_lengths:
+            return X.mean(2)
+        mask = valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)
+        return (X * mask).sum(2) / lengths.unsqueeze(1).to(X.dtype)
+
+
 def reverse_within_lengths(X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse the valid steps of each sequence, leaving padding in place.
 

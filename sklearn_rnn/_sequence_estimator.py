@@ -34,6 +34,9 @@ from ._state_checks import require
 # long: the recurrent layers then read a few dozen steps, which they learn
 # from far more easily than hundreds, at a fraction of the cost.
 _AUTO_CONV_STEPS = 64
+# The convolutional branch reads every step at full width: its first block
+# strides so that the longest sequence leaves it with at most this many.
+_BRANCH_MAX_STEPS = 512
 
 
 def _auto_or(constraint) -> list:
@@ -60,6 +63,7 @@ class _SequenceEstimator(
             _RNNEngine._parameter_constraints["n_iter_no_change"]
         ),
         "conv_layers": _auto_or([Interval(Integral, 0, None, closed="left")]),
+        "conv_branch": _auto_or(["boolean"]),
         "input_norm": [StrOptions({"global", "sequence", "auto"}), None],
         "token_ids": [StrOptions({"auto"}), "boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -79,6 +83,7 @@ class _SequenceEstimator(
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
         conv_layers: int | str = "auto",
+        conv_branch: bool | str = "auto",
         input_norm: str | None = "auto",
         token_ids: str | bool = "auto",
         embedding_dim: int = 64,
@@ -130,6 +135,7 @@ class _SequenceEstimator(
             warm_start=warm_start,
         )
         self.conv_layers = conv_layers
+        self.conv_branch = conv_branch
         self.input_norm = input_norm
         self.token_ids = token_ids
         self.embedding_dim = embedding_dim
@@ -203,6 +209,9 @@ class _SequenceEstimator(
     def _module_params(self, n_outputs: int, lengths: np.ndarray) -> dict:
         params = super()._module_params(n_outputs, lengths)
         params["conv_layers"] = self._n_conv_layers(lengths)
+        params["conv_branch_stride"] = self._conv_branch_stride(
+            lengths, params["conv_layers"]
+        )
         params["pooling"] = self._auto("pooling", params["conv_layers"])
         if self._fit_input_kind != "ids":
             params["input_norm"] = self._auto("input_norm", params["conv_layers"])
@@ -235,6 +244,32 @@ class _SequenceEstimator(
             median = np.ceil(median / 2)
             n += 1
         return n
+
+    def _conv_branch_stride(self, lengths: np.ndarray, conv_layers: int) -> int:
+        """The stride of the convolutional branch's first block; 0 for none.
+
+        "auto" adds the branch where the convolution blocks are (long
+        numeric sequences). The stride is the smallest power of 2 that
+        brings the longest training sequence to at most
+        ``_BRANCH_MAX_STEPS`` steps. A warm start keeps the fitted network's.
+        """
+        if self._is_warm():
+            return self._fitted_architecture.get("conv_branch_stride", 0)
+        wanted = self.conv_branch
+        if wanted == "auto":
+            wanted = conv_layers > 0 and self._fit_input_kind != "ids"
+        if not wanted:
+            return 0
+        if self._fit_input_kind == "ids":
+            raise ValueError(
+                "conv_branch=True reads numeric sequences, not token ids: "
+                "set conv_branch=False (or 'auto') for texts."
+            )
+        longest = int(lengths.max()) if len(lengths) else 1
+        stride = 1
+        while -(-longest // stride) > _BRANCH_MAX_STEPS:
+            stride *= 2
+        return stride
 
     def _auto(self, name: str, conv_layers: int):
         """Resolve ``pooling`` or ``input_norm`` given as "auto".

@@ -79,15 +79,15 @@ class _WarmStartMixin:
         optimizer = optimizer_class(self.optimizer)
         if optimizer is not net.optimizer:
             switch_optimizer(
-                net, optimizer, optimizer_settings(self.optimizer, self.weight_decay)
+                net, optimizer, optimizer_settings(self.optimizer, self._weight_decay())
             )
         move_net(net, device)
         # Set weight_decay wherever the optimizer has one, so that a return
         # to 0 applies too.
         if "weight_decay" in net.optimizer_.defaults:
-            decay = {"optimizer__weight_decay": self.weight_decay}
+            decay = {"optimizer__weight_decay": self._weight_decay()}
         else:
-            decay = optimizer_settings(self.optimizer, self.weight_decay)
+            decay = optimizer_settings(self.optimizer, self._weight_decay())
         net.set_params(
             lr=self.lr,
             **decay,

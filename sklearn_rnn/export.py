@@ -85,8 +85,9 @@ def to_onnx(estimator, path, *, lengths: bool = True, opset_version: int = 17) -
     Inputs of the graph: ``X``, float32 ``(batch, time, n_features)``, or
     int64 ``(batch, time)`` token ids; ``lengths``, int64 ``(batch,)``, the
     valid steps of each sequence (padding after them is ignored). The
-    forecaster's graph also takes float32 ``level``, ``scale`` and ``offset``
-    per row (see :func:`onnx_inputs`). Batch size and sequence length are
+    forecaster's graph also takes float32 ``level`` ``(batch, n_leads)``
+    (one per lead the network emits), ``scale`` and ``offset`` ``(batch,)``
+    (see :func:`onnx_inputs`). Batch size and sequence length are
     dynamic. With ``lengths=False`` the graph takes ``X`` alone.
 
     Outputs: ``probabilities`` ``(batch, n_classes)`` for a classifier, in the
@@ -146,7 +147,8 @@ def to_onnx(estimator, path, *, lengths: bool = True, opset_version: int = 17) -
     else:
         X = torch.zeros(2, 3, estimator._n_step_features)
     args = [X, torch.full((2,), 3, dtype=torch.long)][: 1 + lengths]
-    args += [torch.zeros(2), torch.ones(2), torch.zeros(2)][: len(input_names) - 2]
+    level = torch.zeros(2, graph.n_blocks)
+    args += [level, torch.ones(2), torch.zeros(2)][: len(input_names) - 2]
     dynamic_axes = {name: {0: "batch"} for name in [*input_names, output_name]}
     dynamic_axes["X"] = {0: "batch", 1: "time"}
     path = os.fspath(path)

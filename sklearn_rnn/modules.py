@@ -19,6 +19,7 @@ from torch import nn
 
 from ._layers import (
     BidirectionalLayer,
+    ConvBranch,
     ConvFrontEnd,
     reverse_within_lengths,
     standardize_sequences,
@@ -28,6 +29,7 @@ from ._layers import (
 __all__ = [
     "CELLS",
     "POOLINGS",
+    "ConvBranch",
     "ConvFrontEnd",
     "INPUT_NORMS",
     "InferenceGraph",
@@ -97,6 +99,11 @@ default=None
         sequence's mean and log standard deviation of the feature added as
         two more input features, so that level and scale still reach the
         network. Ignored for token ids.
+    conv_branch_stride : int, default=0
+        With a positive stride, a :class:`ConvBranch` (``hidden_size // 2``
+        channels, at least 8) reads the standardized inputs beside the
+        convolutions and recurrence; its features are concatenated to the
+        pooled ones before the head. 0: no branch.
     """
 
     def __init__(
@@ -118,6 +125,7 @@ default=None
         freeze_embeddings: bool = False,
         conv_layers: int = 0,
         input_norm: str | None = None,
+        conv_branch_stride: int = 0,
     ):
         super().__init__()
         if cell not in CELLS:
@@ -139,10 +147,11 @@ default=None
             self.embedding = None
             input_size = n_features
         self.input_norm = input_norm if vocab_size is None else None
-        input_size = self._build_front_end(
+        input_size, input_size_before_conv = self._build_front_end(
             n_features, input_size, projection_size, conv_layers, hidden_size
         )
         self._build_recurrence(cell, input_size, hidden_size, num_layers, dropout)
+        self._build_branch(input_size_before_conv, hidden_size, conv_branch_stride)
         self._build_head(head_hidden_sizes, n_outputs)
 
     def _build_embedding(self, vocab_size, embedding_dim, pretrained, frozen) -> int:
@@ -164,8 +173,11 @@ default=None
 
     def _build_front_end(
         self, n_features, input_size, projection_size, conv_layers, hidden_size
-    ) -> int:
-        """Input standardization, projection and convolutions; the width after."""
+    ) -> tuple[int, int]:
+        """Input standardization, projection and convolutions.
+
+        Returns the width after them, and the width before the convolutions.
+        """
         if self.input_norm is not None:
             self.register_buffer("input_mean", torch.zeros(n_features))
             self.register_buffer("input_scale", torch.ones(n_features))
@@ -182,8 +194,8 @@ default=None
         self.conv = None
         if conv_layers:
             self.conv = ConvFrontEnd(input_size, hidden_size, conv_layers)
-            input_size = hidden_size
-        return input_size
+            return hidden_size, input_size
+        return input_size, input_size
 
     def _build_recurrence(self, cell, input_size, hidden_size, num_layers, dropout):
         rnn_cls, cell_kwargs = CELLS[cell]
@@ -213,9 +225,17 @@ default=None
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.output_size = hidden_size * (2 if self.bidirectional else 1)
 
+    def _build_branch(self, input_size, hidden_size, stride) -> None:
+        """The convolutional branch, whose features join the pooled ones."""
+        self.branch = None
+        if stride:
+            self.branch = ConvBranch(input_size, max(hidden_size // 2, 8), stride)
+
     def _build_head(self, head_hidden_sizes, n_outputs) -> None:
         if self.pooling == "attention":
             self.attention = nn.Linear(self.output_size, 1)
+        if self.branch is not None:
+            self.output_size += self.branch.output_size
         head = []
         size = self.output_size
         for width in head_hidden_sizes:
@@ -258,10 +278,14 @@ default=None
         lengths = lengths.to(device=X.device, dtype=torch.long)
         if equal_lengths is None:
             equal_lengths = bool((lengths == X.shape[1]).all())
+        branch = None
+        if self.branch is not None:
+            branch = self.branch(X, lengths, equal_lengths)
         if self.conv is not None:
             X, lengths = self.conv(X, lengths, equal_lengths)
         out = self._recurrent(X, lengths, equal_lengths)
-        return self._pool(out, lengths, equal_lengths)
+        pooled = self._pool(out, lengths, equal_lengths)
+        return pooled if branch is None else torch.cat([pooled, branch], dim=1)
 
     def _pool(self, out, lengths, equal_lengths):
         if self.pooling == "last":
@@ -374,8 +398,11 @@ class InferenceGraph(nn.Module):
     scale, offset : array-like of shape (n_outputs,), default=None
         Per-output scale and offset of "affine" (1 and 0 when None).
     with_level : bool, default=False
-        Whether ``forward`` takes a per-row ``level`` added before scaling
-        (and ``scale``/``offset`` per row too), as the forecaster needs.
+        Whether ``forward`` takes a ``level`` of shape ``(batch, n_blocks)``
+        added before scaling, one per block of consecutive outputs (one per
+        lead of the forecaster), and ``scale``/``offset`` per row.
+    n_blocks : int, default=1
+        Number of equal blocks the outputs form, for ``with_level``.
     with_lengths : bool, default=True
         Whether ``forward`` takes the ``lengths`` of the sequences. Without,
         numeric sequences are read whole and token ids up to their number of
@@ -390,11 +417,13 @@ class InferenceGraph(nn.Module):
         offset=None,
         with_level=False,
         with_lengths=True,
+        n_blocks=1,
     ):
         super().__init__()
         self.net = net
         self.output = output
         self.with_level = with_level
+        self.n_blocks = n_blocks
         self.with_lengths = with_lengths
         n_outputs = net.head[-1].out_features
         scale = torch.ones(n_outputs) if scale is None else torch.as_tensor(scale)
@@ -412,5 +441,7 @@ class InferenceGraph(nn.Module):
         if self.output == "softmax":
             return torch.softmax(out, dim=1)
         if self.with_level:
-            return (out + level.unsqueeze(1)) * scale.unsqueeze(1) + offset.unsqueeze(1)
+            # One level per lead, added to the lead's block of outputs.
+            out = out.reshape(out.shape[0], self.n_blocks, -1) + level.unsqueeze(2)
+            return out.flatten(1) * scale.unsqueeze(1) + offset.unsqueeze(1)
         return out * self.scale + self.offset

@@ -295,3 +295,43 @@ def test_rnn_classifier_auto_early_stopping_needs_a_stratified_split(n_classes):
     assert "valid_loss" not in est.history_
     with pytest.raises(ValueError):
         RNNClassifier(hidden_size=2, max_epochs=1, early_stopping=True).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "n_steps, stride",
+    [(20, 0), (80, 1), (600, 2), (1100, 4)],
+)
+def test_conv_branch_auto_follows_the_length(n_steps, stride):
+    """Check "auto" adds the branch to long numeric sequences, strided to 512 steps."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, n_steps)).astype(np.float32)
+    y = np.arange(10) % 2
+    clf = RNNClassifier(**{**CHEAP_PARAMS, "max_epochs": 1}).fit(X, y)
+    branch = clf.net_.module_.branch
+    assert (0 if branch is None else branch.stride) == stride
+    assert clf._fitted_architecture["conv_branch_stride"] == stride
+
+
+def test_conv_branch_never_reads_token_ids():
+    """Check "auto" leaves texts alone and True refuses token ids."""
+    X = np.random.RandomState(0).randint(1, 9, size=(12, 90))
+    y = np.arange(12) % 2
+    clf = RNNClassifier(**{**CHEAP_PARAMS, "max_epochs": 1}).fit(X, y)
+    assert clf.net_.module_.branch is None
+    with pytest.raises(ValueError, match="conv_branch=True"):
+        RNNClassifier(**CHEAP_PARAMS, conv_branch=True).fit(X, y)
+
+
+def test_conv_branch_false_and_warm_start_keep_the_network():
+    """Check conv_branch=False builds none, and a warm start keeps the branch."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 80)).astype(np.float32)
+    y = np.arange(10) % 2
+    params = {**CHEAP_PARAMS, "max_epochs": 1}
+    assert (
+        RNNClassifier(**params, conv_branch=False).fit(X, y).net_.module_.branch is None
+    )
+    clf = RNNClassifier(**params, warm_start=True).fit(X, y)
+    branch = clf.net_.module_.branch
+    clf.fit(X[:, :30], y)
+    assert clf.net_.module_.branch is branch

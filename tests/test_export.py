@@ -71,6 +71,23 @@ def test_to_onnx_front_end_matches_predict_proba(
         assert_allclose(proba, clf.predict_proba(X_new)[rows], atol=1e-5)
 
 
+@pytest.mark.parametrize("conv_layers", [0, 1])
+def test_to_onnx_conv_branch_matches_predict_proba(conv_layers, tmp_path):
+    """Check that the convolutional branch exports with the same outputs."""
+    X = [5.0 * x + 3.0 for x in _ragged(60, 3, 20, seed=0)]
+    y = np.array([int(x[:, 0].mean() > 3) for x in X])
+    clf = RNNClassifier(
+        **FAST, conv_layers=conv_layers, conv_branch=True, input_norm="sequence"
+    ).fit(X, y)
+    assert clf.net_.module_.branch is not None
+    session = _session(clf, tmp_path)
+    for n, max_len, seed in [(1, 5, 1), (7, 3, 2), (33, 40, 3)]:
+        X_new = [5.0 * x + 3.0 for x in _ragged(n, 3, max_len, seed)]
+        inputs, rows = onnx_inputs(clf, X_new)
+        proba = session.run(None, inputs)[0]
+        assert_allclose(proba, clf.predict_proba(X_new)[rows], atol=1e-5)
+
+
 def test_to_onnx_token_ids(tmp_path):
     """Check that the exported embedding path matches, unseen ids included."""
     rng = np.random.RandomState(0)

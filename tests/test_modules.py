@@ -9,6 +9,7 @@ from sklearn_rnn.modules import (
     CELLS,
     INPUT_NORMS,
     POOLINGS,
+    ConvBranch,
     ConvFrontEnd,
     RecurrentNet,
     reverse_within_lengths,
@@ -386,6 +387,67 @@ def test_recurrent_net_front_end_padding_invariance(
         for i, length in enumerate(lengths):
             alone = net(X[i : i + 1, :length], torch.tensor([length]))
             torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=0)
+
+
+def _train_batch_norms(net, seed=1):
+    """Give the batch normalization statistics non-trivial values."""
+    rng = np.random.RandomState(seed)
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, nn.BatchNorm1d):
+                module.running_mean.copy_(
+                    torch.from_numpy(rng.normal(size=module.num_features))
+                )
+                module.running_var.copy_(
+                    torch.from_numpy(rng.uniform(0.5, 2, module.num_features))
+                )
+
+
+@pytest.mark.parametrize("padding", ["zeros", "garbage"])
+@pytest.mark.parametrize("stride", [1, 2, 4])
+@pytest.mark.parametrize("conv_layers", [0, 2])
+@pytest.mark.parametrize("pooling", ["last", "max"])
+def test_recurrent_net_conv_branch_padding_invariance(
+    pooling, conv_layers, stride, padding
+):
+    """Check that the convolutional branch keeps padding out of outputs."""
+    net = _make_net(
+        pooling=pooling,
+        conv_layers=conv_layers,
+        input_norm="sequence",
+        conv_branch_stride=stride,
+        hidden_size=16,
+    )
+    _set_input_stats(net, 3)
+    _train_batch_norms(net)
+    lengths = [3, 17, 1, 9, 8]
+    X, lengths_t = _ragged_batch(lengths, 3, padding, n_extra=5)
+    with torch.no_grad():
+        batched = net(X, lengths_t)
+        for i, length in enumerate(lengths):
+            alone = net(X[i : i + 1, :length], torch.tensor([length]))
+            torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv_branch_pools_valid_steps(stride):
+    """Check the branch's output width, and that it averages valid steps only.
+
+    A sequence padded by garbage and the same sequence alone give the same
+    features, and so does a batch of equal lengths read on the fast path.
+    """
+    branch = ConvBranch(2, 6, stride).eval()
+    _train_batch_norms(branch)
+    X = torch.randn(3, 11, 2)
+    with torch.no_grad():
+        full = branch(X, torch.tensor([11, 11, 11]), equal_lengths=True)
+        ragged = branch(X, torch.tensor([11, 11, 11]), equal_lengths=False)
+        padded = torch.cat([X[:1, :5], torch.full((1, 6, 2), 1e3)], dim=1)
+        short = branch(padded, torch.tensor([5]), equal_lengths=False)
+        alone = branch(X[:1, :5], torch.tensor([5]), equal_lengths=True)
+    assert full.shape == (3, 6)
+    torch.testing.assert_close(full, ragged)
+    torch.testing.assert_close(short, alone)
 
 
 @pytest.mark.parametrize("n_layers", [1, 2, 4])

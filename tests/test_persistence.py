@@ -163,6 +163,22 @@ def test_save_load_architecture_and_embeddings(tmp_path):
     _assert_same_rnn(clf, loaded, X)
 
 
+def test_save_load_conv_branch(tmp_path):
+    """Check that the convolutional branch and its batch statistics round-trip."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 70, 2)).astype(np.float32)
+    y = np.arange(len(X)) % 2
+    reg = RNNRegressor(**TINY, conv_branch=True).fit(X, y.astype(float))
+    assert reg.net_.module_.branch is not None
+    loaded = _round_trip(reg, tmp_path)
+    assert loaded.net_.module_.branch.stride == reg.net_.module_.branch.stride
+    torch.testing.assert_close(
+        loaded.net_.module_.branch.norms[0].running_mean,
+        reg.net_.module_.branch.norms[0].running_mean,
+    )
+    _assert_same_rnn(reg, loaded, X)
+
+
 def test_save_load_parameter_values(tmp_path):
     """Check optimizer classes, RandomState, devices and dict keys of any type."""
     X, y = _data("3d"), np.arange(24) % 3

@@ -34,7 +34,7 @@ class ColumnRoles(NamedTuple):
 
     known: list  # positions of the known columns in X
     target: int | None  # position of the target column in X
-    normalize: str  # "window" or "none"
+    normalize: str  # "window", "seasonal" or "none"; "auto" is settled later
     feature_positions: np.ndarray  # the columns that are channels, in order
     known_channels: list  # channels of the known columns
     target_channel: int | None  # channel of the target column
@@ -305,17 +305,24 @@ def _fitted_normalize(normalize: str, target: int | None) -> str:
     """Resolve ``normalize="auto"``; "window" needs a target column."""
     if normalize == "auto":
         return "window" if target is not None else "none"
-    if normalize == "window" and target is None:
+    if normalize in ("window", "seasonal") and target is None:
         raise ValueError(
-            "normalize='window' subtracts the last observed target value, but "
-            "X has no target column: set target_column, or normalize='none'."
+            f"normalize={normalize!r} subtracts the last observed target "
+            "value, but X has no target column: set target_column, or "
+            "normalize='none'."
         )
     return normalize
 
 
 def fitted_roles(est) -> dict:
     """The fitted column roles, to compare a warm start's against."""
-    roles = ("target_column_", "known_columns_", "normalize_", "quantiles_")
+    roles = (
+        "target_column_",
+        "known_columns_",
+        "normalize_",
+        "season_length_",
+        "quantiles_",
+    )
     return {
         name: getattr(est, name)
         for name in ("feature_names_in_", "n_features_in_", *roles)

@@ -32,7 +32,9 @@ class _ExportMixin:
         Returns the graph, the names of its inputs and of its output.
         """
         _needs_lengths(with_lengths)
-        graph = InferenceGraph(module, "affine", with_level=True)
+        graph = InferenceGraph(
+            module, "affine", with_level=True, n_blocks=len(self._leads())
+        )
         return graph, ["X", "lengths", "level", "scale", "offset"], "forecasts"
 
     def _export_inputs(self, X, with_lengths: bool = True):

@@ -28,11 +28,16 @@ from ._continuation import index_labels, record_series_ends
 from ._export import _ExportMixin
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
+from ._season import fitted_season
 from ._series import _Stats, feature_scaling, split_series, target_scaling
 from ._state import check_loaded_state
 from ._windows import _LeadsMixin, latest_windows, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
+
+
+# Weight decay of ``weight_decay="auto"`` under seasonal normalization.
+_SEASONAL_WEIGHT_DECAY = 0.01
 
 
 class SequenceForecaster(
@@ -84,13 +89,27 @@ class SequenceForecaster(
         input of the network. A constructor parameter rather than a ``fit``
         argument, because ``predict`` and scorers need it too.
 
-    normalize : {{"auto", "window", "none"}}, default="auto"
+    normalize : {{"auto", "window", "seasonal", "none"}}, default="auto"
         How the target's level is handled. "window" subtracts the last
         observed target value of each window (at ``t - horizon``) from the
         target and from the target column of the window, so the network
-        predicts the change: trending series extrapolate. "none" standardizes
-        the target with the mean and deviation of each series in ``fit``.
-        "auto" is "window" when a target column is known, else "none".
+        predicts the change: trending series extrapolate. "seasonal" does
+        the same to the window, and forecasts each target relative to the
+        last value of its season in the window (the seasonal naive
+        forecast), so the network learns a correction to it. "none"
+        standardizes the target with the mean and deviation of each series
+        in ``fit``. "auto" is "seasonal" when there is a season (see
+        ``season_length``) that fits in the window and repeating the last
+        season beats repeating the last value in the training data (mean
+        absolute one-step error, pooled over the series); else "window"
+        when a target column is known, else "none".
+
+    season_length : "auto", int or None, default="auto"
+        Steps per season, for ``normalize="seasonal"``. "auto" reads it from
+        the frequency of the training table's DatetimeIndex or PeriodIndex:
+        12 for monthly data, 4 quarterly, 52 weekly, 7 daily, 5 business
+        daily, 24 hourly; 1 (no season) for other frequencies and for tables
+        without a time index. None is 1.
 
     quantiles : sequence of float or None, default=None
         Quantile levels in (0, 1), for instance ``(0.1, 0.5, 0.9)``, trained
@@ -144,8 +163,11 @@ class SequenceForecaster(
     known_columns_ : ndarray of int
         Positions of the known columns in ``X``.
 
-    normalize_ : {{"window", "none"}}
+    normalize_ : {{"window", "seasonal", "none"}}
         The normalization used.
+
+    season_length_ : int
+        Steps per season; 1 when there is none.
 
     quantiles_ : ndarray or None
         The quantile levels, in increasing order.
@@ -230,10 +252,19 @@ class SequenceForecaster(
         # "auto" or a column name (any str), a position or None.
         "target_column": [None, Integral, str],
         "series_column": [None, Integral, str],
-        "normalize": [StrOptions({"auto", "window", "none"})],
+        "normalize": [StrOptions({"auto", "window", "seasonal", "none"})],
+        "season_length": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, _MAX_STEPS, closed="both"),
+            None,
+        ],
         "quantiles": [None, "array-like"],
         "multi_output": [StrOptions({"auto"}), "boolean"],
         "calibrate_quantiles": ["boolean"],
+        "weight_decay": [
+            StrOptions({"auto"}),
+            *_RNNEngine._parameter_constraints["weight_decay"],
+        ],
     }
 
     def __init__(
@@ -245,6 +276,7 @@ class SequenceForecaster(
         target_column="auto",
         series_column=None,
         normalize: str = "auto",
+        season_length: int | str | None = "auto",
         quantiles=None,
         multi_output: bool | str = "auto",
         calibrate_quantiles: bool = False,
@@ -258,7 +290,7 @@ class SequenceForecaster(
         projection_size: int | None = None,
         optimizer: str | type = "adam",
         lr: float = 0.005,
-        weight_decay: float = 0.0,
+        weight_decay: float | str = "auto",
         lr_schedule: str | None = None,
         batch_size: int = 32,
         max_epochs: int = 100,
@@ -307,6 +339,7 @@ class SequenceForecaster(
         self.target_column = target_column
         self.series_column = series_column
         self.normalize = normalize
+        self.season_length = season_length
         self.quantiles = quantiles
         self.multi_output = multi_output
         self.calibrate_quantiles = calibrate_quantiles
@@ -348,6 +381,9 @@ class SequenceForecaster(
         Called on a forecaster whose fitted attributes were read from a file;
         the message names the attribute at fault.
         """
+        if "season_length_" not in vars(self) and "normalize_" in vars(self):
+            # Files written before seasons existed forecast without one.
+            self.season_length_ = 1
         check_loaded_state(self)
 
     # -- fit ---------------------------------------------------------------
@@ -359,11 +395,36 @@ class SequenceForecaster(
             PinballLoss, quantiles=tuple(self.quantiles_.tolist()), point_output=True
         )
 
+    def _weight_decay(self) -> float:
+        """Resolve ``weight_decay="auto"``: 0.01 with seasonal normalization.
+
+        There the network's zero output is the seasonal naive forecast, a
+        strong forecast to shrink towards. The last value (window
+        normalization) is a weak one: shrinking towards it cost cycles such
+        as the sunspots dearly on the forecasting benchmark.
+        """
+        if self.weight_decay == "auto":
+            return _SEASONAL_WEIGHT_DECAY if self.normalize_ == "seasonal" else 0.0
+        return self.weight_decay
+
+    def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
+        """Start from the reference forecast: the output layer begins at zero.
+
+        The network's outputs are added to a reference (the window's last
+        value, the last season, or the series' mean): at zero it forecasts
+        the reference, and training learns the correction to it.
+        """
+        layer = self.net_.module_.head[-1]
+        with torch.no_grad():
+            layer.weight.zero_()
+            layer.bias.zero_()
+
     def _valid_score(self, y_pred, target):
         """R^2 of the point forecasts of the scaled change (or level) of y.
 
         The network's targets are scaled per series and, with
-        ``normalize="window"``, relative to each window's level, so this is
+        ``normalize="window"`` or "seasonal", relative to each window's
+        level, so this is
         not the R^2 of ``score`` on the original target. Averaged over leads.
         """
         points = y_pred[:, :: self._n_outputs]
@@ -401,8 +462,6 @@ class SequenceForecaster(
                 sample_weight, values, dtype=np.float32, ensure_non_negative=True
             )
             self._set_roles(values, y)
-            if self._is_warm():
-                check_same_roles(self, before)
             # predict and forecast read these, not the parameters, which
             # set_params may change without a refit.
             self.window_ = int(self.window)
@@ -412,6 +471,13 @@ class SequenceForecaster(
                 self.series_ids_ = np.asarray([key for key, _ in series], dtype=object)
             elif hasattr(self, "series_ids_"):
                 del self.series_ids_
+            record_series_ends(self, values, series, X)
+            self.season_length_, self.normalize_ = fitted_season(self, y, series)
+            if self._is_warm():
+                if self.normalize == "auto" and "normalize_" in before:
+                    # Like the scaling, the first fit's choice stays.
+                    self.normalize_ = before["normalize_"]
+                check_same_roles(self, before)
             if not self._is_warm():
                 # Scaling stays that of the first fit when training goes on.
                 self._x_mean, self._x_scale = feature_scaling(
@@ -420,7 +486,6 @@ class SequenceForecaster(
                 self._series_stats, self._global_stats = target_scaling(
                     self, values, y, series
                 )
-            record_series_ends(self, values, series, X)
             return self._train_on_windows(
                 *training_windows(self, values, y, sample_weight, series)
             )

@@ -94,9 +94,9 @@ def _spread_scale(spread: np.ndarray, centered: bool) -> float:
     """Return the scale of the network's target, or 0 when there is none.
 
     Centered targets (``normalize="none"``) are scaled by their deviation.
-    Changes from the window's level (``normalize="window"``) are not
-    centered: scaled by their root mean square, so a steady trend, whose
-    changes hardly vary, keeps targets of order one.
+    Changes from the window's level (``normalize="window"`` or
+    "seasonal") are not centered: scaled by their root mean square, so a
+    steady trend, whose changes hardly vary, keeps targets of order one.
     """
     if centered:
         return float(np.std(spread)) if len(spread) > 1 else 0.0
@@ -111,7 +111,7 @@ def _series_stats(est, values, y, rows) -> tuple[_Stats, np.ndarray]:
     """
     y_s = y if rows is None else y[rows]
     h = est.horizon_
-    if est.normalize_ == "window":
+    if est.normalize_ != "none":
         x_s = values if rows is None else values[rows]
         spread = y_s[h:] - x_s[:-h, est.target_column_]
     else:

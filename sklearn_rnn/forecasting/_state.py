@@ -31,6 +31,7 @@ _REQUIRED = (
     "known_columns_",
     "target_column_",
     "normalize_",
+    "season_length_",
     "quantiles_",
     "_feature_positions",
     "_known_channels",
@@ -115,9 +116,16 @@ def _check_roles(est) -> None:
     )
     require(
         type(est.normalize_) is str
-        and est.normalize_ in ("window", "none")
+        and est.normalize_ in ("window", "seasonal", "none")
         and (est.normalize_ == "none" or target is not None),
-        "normalize_ must be 'window' (with a target column) or 'none'",
+        "normalize_ must be 'window' or 'seasonal' (with a target column) or 'none'",
+    )
+    require(
+        type(est.season_length_) is int
+        and 1 <= est.season_length_ <= _MAX_STEPS
+        and (est.normalize_ != "seasonal" or 2 <= est.season_length_ <= est.window_),
+        "season_length_ must be an int from 1 to 1e6, and from 2 to window_ "
+        "with normalize_='seasonal'",
     )
 
 

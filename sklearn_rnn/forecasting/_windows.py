@@ -20,6 +20,7 @@ import numpy as np
 
 from .._sequences import split_nan_padding
 from ._continuation import check_time_order, series_history
+from ._season import seasonal_positions
 from ._series import _Stats, split_series
 
 __all__ = [
@@ -57,12 +58,14 @@ def _scaled_channels(est, values: np.ndarray, stats: _Stats) -> np.ndarray:
 def cut_windows(
     est, values, stats: _Stats, targets, lead=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the NaN-padded float32 windows for ``targets`` and each one's level.
+    """Return the NaN-padded float32 windows for ``targets`` and their levels.
 
     ``values`` holds the rows of one series; ``targets`` are row positions
     of at least ``lead`` (default ``horizon_``): each window ends ``lead``
-    rows before its target. The level (the scaled target at the window's
-    end, under ``normalize="window"``, else 0) is added back to the outputs.
+    rows before its target. The levels, ``(len(targets), len(leads))``, are
+    added back to the outputs of each lead: the scaled target at the
+    window's end under ``normalize="window"``, the last value of the lead's
+    season in the window under "seasonal", else 0.
     """
     Z = _scaled_channels(est, values, stats)
     origins = targets - (est.horizon_ if lead is None else lead)
@@ -72,10 +75,16 @@ def cut_windows(
     steps = start[:, None] + np.arange(width)
     valid = steps <= origins[:, None]
     windows = Z[np.minimum(steps, origins[:, None])]
-    level = np.zeros(len(targets))
-    if est.normalize_ == "window":
-        level = Z[origins, est._target_channel]
-        windows[:, :, est._target_channel] -= level[:, None]
+    level = np.zeros((len(targets), len(est._leads())))
+    if est.normalize_ != "none":
+        last = Z[origins, est._target_channel]
+        windows[:, :, est._target_channel] -= last[:, None]
+        level[:] = last[:, None]
+    if est.normalize_ == "seasonal":
+        rows = seasonal_positions(origins, est._leads(), est.season_length_)
+        # Where the window holds no earlier season, the last value stands in.
+        inside = rows >= start[:, None]
+        level[inside] = Z[rows[inside], est._target_channel]
     if est._known_channels:
         # Known columns at the target time, beside every step of the window.
         known = Z[targets][:, est._known_channels]
@@ -123,13 +132,15 @@ def network_outputs(est, requests, pad: bool = True, lead=None) -> list[np.ndarr
         windows, lengths = split_nan_padding(np.concatenate(inputs))
         raw = est._predict_padded(windows, lengths, pad=pad).astype(np.float64)
         raw = raw[:, lead_columns(est, lead)]
+        position = int(np.flatnonzero(est._leads() == lead)[0])
         start = 0
         for out, has_history, level, stats in results:
             if level is None:
                 continue
             part = raw[start : start + len(level)]
             start += len(level)
-            out[has_history] = (part + level[:, None]) * stats.scale + stats.center
+            level = level[:, position, None]
+            out[has_history] = (part + level) * stats.scale + stats.center
     return [out for out, *_ in results]
 
 
@@ -151,7 +162,7 @@ def window_forecasts(est, values, stats: _Stats, end: int) -> np.ndarray:
     windows, lengths = split_nan_padding(windows)
     raw = est._predict_padded(windows, lengths, pad=False).astype(np.float64)
     raw = raw.reshape(len(est._leads()), est._n_outputs)
-    return (raw + level[0]) * stats.scale + stats.center
+    return (raw + level[0][:, None]) * stats.scale + stats.center
 
 
 def predict_rows(est, values, ids, labels=None, lead=None) -> np.ndarray:
@@ -181,8 +192,9 @@ def predict_rows(est, values, ids, labels=None, lead=None) -> np.ndarray:
 def graph_inputs(est, values, ids, labels=None) -> tuple[dict, np.ndarray]:
     """The exported graph's inputs for the rows that have history, and the rows.
 
-    ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``;
-    rows that continue a training series read its end, as in ``predict``.
+    ``predict(X)[rows] == (net(X_w, lengths) + level) * scale + offset``,
+    ``level`` one column per lead; rows that continue a training series
+    read its end, as in ``predict``.
     """
     windows, levels, scales, offsets, rows = [], [], [], [], []
     for key, series_rows in split_series(ids):
@@ -251,7 +263,7 @@ def training_windows(est, values, y, sample_weight, series):
         )
     windows, levels = zip(*(cut_windows(est, *request) for request in requests))
     windows, lengths = split_nan_padding(np.concatenate(windows))
-    target = np.concatenate(targets_y) - np.concatenate(levels)[:, None]
+    target = np.concatenate(targets_y) - np.concatenate(levels)
     sizes = np.array([len(request.targets) for request in requests])
     return windows, lengths, target, np.concatenate(weights), sizes
 

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The season of a series, and forecasts relative to its last season.
+
+With ``normalize="seasonal"`` the network forecasts each lead relative to
+the last observed value of the same season in its window (the seasonal
+naive forecast) instead of the window's last value. A network that outputs
+nothing then forecasts as seasonal naive does; what it learns is the
+correction. The season's length is read from the time index's frequency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pandas.tseries import offsets
+
+__all__ = [
+    "fitted_season",
+    "season_from_frequency",
+    "seasonal_positions",
+]
+
+# Steps per season for each frequency whose calendar has one season (a year
+# of months or quarters, a week of days, a day of hours).
+_STEPS_PER_SEASON = (
+    ((offsets.MonthBegin, offsets.MonthEnd), 12),
+    ((offsets.BusinessMonthBegin, offsets.BusinessMonthEnd), 12),
+    ((offsets.QuarterBegin, offsets.QuarterEnd), 4),
+    ((offsets.BQuarterBegin, offsets.BQuarterEnd), 4),
+    ((offsets.Week,), 52),
+    ((offsets.BusinessDay,), 5),
+    ((offsets.Day,), 7),
+    ((offsets.Hour,), 24),
+)
+
+
+def season_from_frequency(freq) -> int:
+    """Steps per season of a pandas frequency; 1 when it has none.
+
+    Monthly data has 12 steps per (yearly) season, quarterly 4, weekly 52,
+    business-daily 5, daily 7 (a week), hourly 24 (a day); a multiple of
+    the frequency divides the season when it can (2 months: 6). Yearly and
+    other frequencies have no season.
+    """
+    if freq is None:
+        return 1
+    for classes, steps in _STEPS_PER_SEASON:
+        if isinstance(freq, classes):
+            n = abs(int(freq.n))
+            return steps // n if n and steps % n == 0 and steps // n > 1 else 1
+    return 1
+
+
+def _seasonal_naive_wins(y: np.ndarray, series, m: int) -> bool:
+    """Whether repeating the last season beats repeating the last value.
+
+    Mean absolute one-step errors in the training data, pooled over the
+    series long enough to hold two seasons.
+    """
+    seasonal = naive = 0.0
+    for _, rows in series:
+        y_s = y if rows is None else y[rows]
+        if len(y_s) <= 2 * m:
+            continue
+        seasonal += float(np.mean(np.abs(y_s[m:] - y_s[:-m])))
+        naive += float(np.mean(np.abs(y_s[1:] - y_s[:-1])))
+    return seasonal < naive
+
+
+def fitted_season(est, y: np.ndarray, series) -> tuple[int, str]:
+    """Return ``season_length_`` and ``normalize_`` after the roles are set.
+
+    ``est`` has its ``normalize_`` from the roles ("window" or "none" when
+    ``normalize="auto"``), ``window_``, and the clocks of its series.
+    "auto" seasons come from the first series' index frequency;
+    ``normalize="auto"`` becomes "seasonal" when there is a season that
+    fits in the window and the seasonal naive forecast beats the naive
+    one on the training data.
+    """
+    if isinstance(est.season_length, str):
+        clocks = [clock for clock in est._series_clock.values() if clock]
+        m = season_from_frequency(clocks[0][1] if clocks else None)
+    else:
+        m = 1 if est.season_length is None else int(est.season_length)
+    normalize = est.normalize_
+    if est.normalize == "seasonal":
+        if est._target_channel is None or m < 2 or m > est.window_:
+            raise ValueError(
+                "normalize='seasonal' forecasts relative to the last season in "
+                "the window: it needs a target column, a season_length of at "
+                f"least 2 and a window of at least season_length; got "
+                f"season_length_={m} and window={est.window_}."
+            )
+    elif (
+        est.normalize == "auto"
+        and normalize == "window"
+        and 1 < m <= est.window_
+        and _seasonal_naive_wins(y, series, m)
+    ):
+        normalize = "seasonal"
+    return m, normalize
+
+
+def seasonal_positions(origins: np.ndarray, leads: np.ndarray, m: int) -> np.ndarray:
+    """Row of the last value of each lead's season, ``(len(origins), len(leads))``.
+
+    The target ``lead`` steps after a window ending at row ``origin`` has
+    the same season as row ``origin + lead - m * ceil(lead / m)``, at most
+    ``m - 1`` rows before the window's end.
+    """
+    back = m * -(-leads // m) - leads
+    return origins[:, None] - back[None, :]

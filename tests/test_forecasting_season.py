@@ -1,0 +1,204 @@
+"""SequenceForecaster(normalize="seasonal"): forecasts relative to the last season."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_allclose
+from pandas.tseries.frequencies import to_offset
+
+from sklearn_rnn import SequenceForecaster
+from sklearn_rnn.forecasting._season import season_from_frequency
+
+PARAMS = {"window": 12, "hidden_size": 8, "max_epochs": 5, "random_state": 0}
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _monthly(n=96, seasonal=True, seed=0):
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    season = 10 * np.sin(2 * np.pi * t / 12) if seasonal else 0.0
+    noise = rng.normal(0, 0.5, n) if seasonal else rng.normal(0, 1.0, n).cumsum()
+    y = 100 + season + noise
+    return pd.Series(y, index=pd.period_range("2001-01", periods=n, freq="M"), name="y")
+
+
+def _zero_output(est):
+    """Make the network output zero: the forecaster returns its reference."""
+    with torch.no_grad():
+        for param in est.net_.module_.head[-1].parameters():
+            param.zero_()
+
+
+@pytest.mark.parametrize(
+    "freq, expected",
+    [
+        ("ME", 12),
+        ("MS", 12),
+        ("QE", 4),
+        ("QS", 4),
+        ("W", 52),
+        ("D", 7),
+        ("B", 5),
+        ("h", 24),
+        ("2ME", 6),
+        ("5ME", 1),
+        ("YE", 1),
+        ("min", 1),
+        (None, 1),
+    ],
+)
+def test_season_from_frequency(freq, expected):
+    """Check the steps per season read from a frequency."""
+    offset = None if freq is None else to_offset(freq)
+    assert season_from_frequency(offset) == expected
+
+
+@pytest.mark.parametrize("freq, expected", [("M", 12), ("Q", 4), ("Y", 1)])
+def test_season_from_period_frequency(freq, expected):
+    """Check the frequencies of a PeriodIndex."""
+    index = pd.period_range("2000-01", periods=3, freq=freq)
+    assert season_from_frequency(index.freq) == expected
+
+
+def test_auto_picks_seasonal_only_where_the_season_helps():
+    """Check "auto": seasonal on a seasonal monthly series, window otherwise."""
+    seasonal = SequenceForecaster(**PARAMS).fit(_monthly())
+    assert (seasonal.normalize_, seasonal.season_length_) == ("seasonal", 12)
+    walk = SequenceForecaster(**PARAMS).fit(_monthly(seasonal=False))
+    assert (walk.normalize_, walk.season_length_) == ("window", 12)
+    y = _monthly()
+    plain = SequenceForecaster(**PARAMS).fit(y.to_numpy().reshape(-1, 1), y.to_numpy())
+    assert (plain.normalize_, plain.season_length_) == ("window", 1)
+    short = SequenceForecaster(**{**PARAMS, "window": 6}).fit(y)
+    assert short.normalize_ == "window"
+
+
+def test_seasonal_reference_is_seasonal_naive():
+    """Check a network that outputs zero forecasts the last season again.
+
+    ``predict`` gives each row the value one season before it (rows with
+    less than a season of history get the last value), and ``forecast``
+    repeats the last observed season, for any number of steps.
+    """
+    y = _monthly()
+    est = SequenceForecaster(**PARAMS).fit(y)
+    _zero_output(est)
+    values = y.to_numpy()
+    pred = est.predict(y.to_frame())
+    assert_allclose(pred[12:], values[:-12], rtol=1e-5)
+    assert_allclose(pred[1:12], values[:11], rtol=1e-5)
+    future = est.forecast(30)
+    assert_allclose(future, np.tile(values[-12:], 3)[:30], rtol=1e-5)
+
+
+def test_seasonal_multi_output_reference_per_lead():
+    """Check each lead of a multi-output network reads its own season."""
+    y = _monthly()
+    est = SequenceForecaster(**PARAMS, horizon=18).fit(y)
+    assert est.multi_output_ and est.normalize_ == "seasonal"
+    _zero_output(est)
+    values = y.to_numpy()
+    assert_allclose(est.forecast(18), np.tile(values[-12:], 2)[:18], rtol=1e-5)
+    for lead in (1, 7, 12, 13, 18):
+        pred = est.predict(y.to_frame(), lead=lead)
+        back = 12 * -(-lead // 12)
+        assert_allclose(pred[back:], values[:-back], rtol=1e-5)
+
+
+def test_seasonal_onnx_parity(tmp_path):
+    """Check the exported graph adds each lead's own level."""
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from sklearn_rnn.export import onnx_inputs, to_onnx
+
+    y = _monthly()
+    est = SequenceForecaster(**PARAMS, horizon=5).fit(y.iloc[:80])
+    assert est.normalize_ == "seasonal"
+    inputs, rows = onnx_inputs(est, y.to_frame())
+    assert inputs["level"].shape == (len(rows), 5)
+    session = ort.InferenceSession(str(to_onnx(est, tmp_path / "s.onnx")))
+    out = session.run(None, inputs)[0]
+    # Row ``r``'s window ends at ``r - 5``; its block for ``lead`` forecasts
+    # row ``r - 5 + lead``, which ``predict(X, lead)`` reads from that window.
+    for lead in range(1, 6):
+        pred = est.predict(y.to_frame(), lead=lead)
+        assert_allclose(out[:, lead - 1], pred[rows - 5 + lead], rtol=1e-5)
+
+
+def test_seasonal_save_load_round_trip(tmp_path):
+    """Check the season and its normalization survive save and load."""
+    from sklearn_rnn import load, save
+
+    y = _monthly()
+    est = SequenceForecaster(**PARAMS).fit(y)
+    save(est, tmp_path / "s.safetensors")
+    loaded = load(tmp_path / "s.safetensors")
+    assert (loaded.normalize_, loaded.season_length_) == ("seasonal", 12)
+    assert_allclose(loaded.forecast(14), est.forecast(14))
+
+
+@pytest.mark.parametrize(
+    "params, X",
+    [
+        ({"normalize": "seasonal"}, "numpy"),
+        ({"normalize": "seasonal", "season_length": 24}, "series"),
+        ({"normalize": "seasonal", "season_length": 1}, "series"),
+    ],
+)
+def test_seasonal_needs_a_season_in_the_window(params, X):
+    """Check normalize="seasonal" names season_length when it cannot apply."""
+    y = _monthly()
+    data = y.to_numpy().reshape(-1, 1) if X == "numpy" else y.to_frame()
+    with pytest.raises(ValueError, match="season_length"):
+        SequenceForecaster(**PARAMS, **params).fit(data, y.to_numpy())
+
+
+def test_explicit_season_length_without_time_index():
+    """Check a given season_length serves NumPy input."""
+    y = _monthly()
+    est = SequenceForecaster(**PARAMS, season_length=12).fit(
+        y.to_numpy().reshape(-1, 1), y.to_numpy()
+    )
+    assert (est.normalize_, est.season_length_) == ("seasonal", 12)
+    none = SequenceForecaster(**PARAMS, season_length=None).fit(y)
+    assert (none.normalize_, none.season_length_) == ("window", 1)
+
+
+def test_warm_start_keeps_the_first_choice():
+    """Check a warm start keeps the first fit's normalization and season."""
+    y = _monthly()
+    est = SequenceForecaster(**PARAMS, warm_start=True).fit(y)
+    est.fit(_monthly(seasonal=False))
+    assert (est.normalize_, est.season_length_) == ("seasonal", 12)
+    est.set_params(season_length=4)
+    with pytest.raises(ValueError, match="season_length_"):
+        est.fit(y)
+
+
+def test_weight_decay_auto_follows_the_normalization():
+    """Check "auto" decays weights under seasonal normalization only."""
+    seasonal = SequenceForecaster(**PARAMS).fit(_monthly())
+    assert seasonal.net_.optimizer_.param_groups[0]["weight_decay"] == 0.01
+    walk = SequenceForecaster(**PARAMS).fit(_monthly(seasonal=False))
+    assert walk.net_.optimizer_.param_groups[0]["weight_decay"] == 0.0
+    given = SequenceForecaster(**PARAMS, weight_decay=0.5).fit(_monthly())
+    assert given.net_.optimizer_.param_groups[0]["weight_decay"] == 0.5
+
+
+def test_training_starts_from_the_reference():
+    """Check the output layer starts at zero: an untrained net is seasonal naive."""
+    y = _monthly()
+    est = SequenceForecaster(**{**PARAMS, "max_epochs": 1, "lr": 1e-12}).fit(y)
+    values = y.to_numpy()
+    assert_allclose(est.predict(y.to_frame())[12:], values[:-12], rtol=1e-6)
