@@ -106,7 +106,7 @@ class RNNClassifier(ClassifierMixin, _SequenceEstimator):
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
         conv_layers: int | str = "auto",
-        conv_branch: bool | str = "auto",
+        conv_branch: bool | str = False,
         input_norm: str | None = "auto",
         token_ids: str | bool = "auto",
         embedding_dim: int = 64,

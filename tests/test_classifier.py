@@ -306,7 +306,8 @@ def test_conv_branch_auto_follows_the_length(n_steps, stride):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(10, n_steps)).astype(np.float32)
     y = np.arange(10) % 2
-    clf = RNNClassifier(**{**CHEAP_PARAMS, "max_epochs": 1}).fit(X, y)
+    params = {**CHEAP_PARAMS, "max_epochs": 1, "conv_branch": "auto"}
+    clf = RNNClassifier(**params).fit(X, y)
     branch = clf.net_.module_.branch
     assert (0 if branch is None else branch.stride) == stride
     assert clf._fitted_architecture["conv_branch_stride"] == stride
@@ -316,8 +317,10 @@ def test_conv_branch_never_reads_token_ids():
     """Check "auto" leaves texts alone and True refuses token ids."""
     X = np.random.RandomState(0).randint(1, 9, size=(12, 90))
     y = np.arange(12) % 2
-    clf = RNNClassifier(**{**CHEAP_PARAMS, "max_epochs": 1}).fit(X, y)
-    assert clf.net_.module_.branch is None
+    params = {**CHEAP_PARAMS, "max_epochs": 1}
+    for branch in (False, "auto"):
+        clf = RNNClassifier(**params, conv_branch=branch).fit(X, y)
+        assert clf.net_.module_.branch is None
     with pytest.raises(ValueError, match="conv_branch=True"):
         RNNClassifier(**CHEAP_PARAMS, conv_branch=True).fit(X, y)
 
@@ -331,7 +334,8 @@ def test_conv_branch_false_and_warm_start_keep_the_network():
     assert (
         RNNClassifier(**params, conv_branch=False).fit(X, y).net_.module_.branch is None
     )
-    clf = RNNClassifier(**params, warm_start=True).fit(X, y)
+    clf = RNNClassifier(**params, conv_branch=True, warm_start=True).fit(X, y)
     branch = clf.net_.module_.branch
+    assert branch is not None
     clf.fit(X[:, :30], y)
     assert clf.net_.module_.branch is branch
