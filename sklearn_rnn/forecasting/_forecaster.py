@@ -28,7 +28,7 @@ from ._continuation import index_labels, record_series_ends
 from ._export import _ExportMixin
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
-from ._season import fitted_season
+from ._season import _SeasonalStartMixin, fitted_season
 from ._series import _Stats, feature_scaling, split_series, target_scaling
 from ._state import check_loaded_state
 from ._windows import _LeadsMixin, latest_windows, predict_rows, training_windows
@@ -36,15 +36,12 @@ from ._windows import _LeadsMixin, latest_windows, predict_rows, training_window
 __all__ = ["SequenceForecaster"]
 
 
-# Weight decay of ``weight_decay="auto"`` under seasonal normalization.
-_SEASONAL_WEIGHT_DECAY = 0.01
-
-
 class SequenceForecaster(
     _ForecastMixin,
     _QuantileMixin,
     _ExportMixin,
     _LeadsMixin,
+    _SeasonalStartMixin,
     RegressorMixin,
     _RNNEngine,
 ):
@@ -394,34 +391,6 @@ class SequenceForecaster(
         return partial(
             PinballLoss, quantiles=tuple(self.quantiles_.tolist()), point_output=True
         )
-
-    def _weight_decay(self) -> float:
-        """Resolve ``weight_decay="auto"``: 0.01 with seasonal normalization.
-
-        There the network's zero output is the seasonal naive forecast, a
-        strong forecast to shrink towards. The last value (window
-        normalization) is a weak one: shrinking towards it cost cycles such
-        as the sunspots dearly on the forecasting benchmark.
-        """
-        if self.weight_decay == "auto":
-            return _SEASONAL_WEIGHT_DECAY if self.normalize_ == "seasonal" else 0.0
-        return self.weight_decay
-
-    def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
-        """Under seasonal normalization, start from the seasonal naive forecast.
-
-        The network's outputs are added to the last season: with the output
-        layer at zero it forecasts that, and training learns the correction.
-        Starting the window normalization's network at the last value did
-        worse on the forecasting benchmark (nile, us_employment), so there
-        the layer keeps its random start.
-        """
-        if self.normalize_ != "seasonal":
-            return
-        layer = self.net_.module_.head[-1]
-        with torch.no_grad():
-            layer.weight.zero_()
-            layer.bias.zero_()
 
     def _valid_score(self, y_pred, target):
         """R^2 of the point forecasts of the scaled change (or level) of y.

@@ -11,13 +11,18 @@ correction. The season's length is read from the time index's frequency.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from pandas.tseries import offsets
 
 __all__ = [
+    "_SeasonalStartMixin",
     "fitted_season",
     "season_from_frequency",
     "seasonal_positions",
 ]
+
+# Weight decay of ``weight_decay="auto"`` under seasonal normalization.
+_SEASONAL_WEIGHT_DECAY = 0.01
 
 # Steps per season for each frequency whose calendar has one season (a year
 # of months or quarters, a week of days, a day of hours).
@@ -109,3 +114,35 @@ def seasonal_positions(origins: np.ndarray, leads: np.ndarray, m: int) -> np.nda
     """
     back = m * -(-leads // m) - leads
     return origins[:, None] - back[None, :]
+
+
+class _SeasonalStartMixin:
+    """How the forecaster trains under seasonal normalization."""
+
+    def _weight_decay(self) -> float:
+        """Resolve ``weight_decay="auto"``: 0.01 with seasonal normalization.
+
+        There the network's zero output is the seasonal naive forecast, a
+        strong forecast to shrink towards. The last value (window
+        normalization) is a weak one: shrinking towards it cost cycles such
+        as the sunspots dearly on the forecasting benchmark.
+        """
+        if self.weight_decay == "auto":
+            return _SEASONAL_WEIGHT_DECAY if self.normalize_ == "seasonal" else 0.0
+        return self.weight_decay
+
+    def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
+        """Under seasonal normalization, start from the seasonal naive forecast.
+
+        The network's outputs are added to the last season: with the output
+        layer at zero it forecasts that, and training learns the correction.
+        Starting the window normalization's network at the last value did
+        worse on the forecasting benchmark (nile, us_employment), so there
+        the layer keeps its random start.
+        """
+        if self.normalize_ != "seasonal":
+            return
+        layer = self.net_.module_.head[-1]
+        with torch.no_grad():
+            layer.weight.zero_()
+            layer.bias.zero_()
