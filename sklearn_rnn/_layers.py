@@ -2,9 +2,8 @@
 """Building blocks of :class:`~sklearn_rnn.modules.RecurrentNet` (torch only).
 
 Masks of the valid steps, per-sequence standardization, the strided
-convolutional front-end, the convolutional branch and its masked batch
-normalization, and the reversal within lengths that a bidirectional layer
-runs its backward direction over.
+convolutional front-end, and the reversal within lengths that a
+bidirectional layer runs its backward direction over.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from torch import nn
 __all__ = [
     "BidirectionalLayer",
     "ConvFrontEnd",
-    "MaskedBatchNorm1d",
     "reverse_within_lengths",
     "standardize_sequences",
     "valid_mask",
@@ -95,34 +93,6 @@ class ConvFrontEnd(nn.Module):
         return X.transpose(1, 2), lengths
 
 
-class MaskedBatchNorm1d(nn.BatchNorm1d):
-    """Batch normalization whose training statistics skip padded steps.
-
-    ``torch.nn.BatchNorm1d`` on a padded batch averages the padding in with
-    the valid steps, so in training a sequence's features would depend on
-    how long its batch mates are. Given a mask, the batch mean and variance
-    (and so the running statistics) come from the valid steps only. Outside
-    training, or without a mask, it is ``BatchNorm1d``: the same parameters
-    and buffers, so it saves and exports as one.
-    """
-
-    def forward(self, X, mask=None):
-        if mask is None or not self.training:
-            return super().forward(X)
-        count = mask.sum()
-        mean = (X * mask).sum((0, 2)) / count
-        centered = X - mean.view(1, -1, 1)
-        var = ((centered * mask) ** 2).sum((0, 2)) / count
-        with torch.no_grad():
-            # torch keeps the unbiased variance as the running one.
-            unbiased = var * count / (count - 1).clamp_min(1)
-            self.running_mean.lerp_(mean, self.momentum)
-            self.running_var.lerp_(unbiased, self.momentum)
-            self.num_batches_tracked += 1
-        X = centered / torch.sqrt(var.view(1, -1, 1) + self.eps)
-        return X * self.weight.view(1, -1, 1) + self.bias.view(1, -1, 1)
-
-
 class ConvBranch(nn.Module):
     """A fully convolutional branch beside the recurrence (as in LSTM-FCN).
 
@@ -131,11 +101,9 @@ class ConvBranch(nn.Module):
     ReLU), the first with stride ``stride``, then the mean of the last
     block's outputs over each sequence's valid steps. As in
     :class:`ConvFrontEnd`, steps past a sequence's length are set to zero
-    before every block, and batch normalization takes its training
-    statistics from the valid steps only (:class:`MaskedBatchNorm1d`), so
-    that a sequence gives the same output padded in a batch or alone
-    outside training, and in training its batch mates' padding does not
-    move it.
+    before every block, so that outside training (where batch normalization
+    uses its running statistics) a sequence gives the same output padded
+    in a batch or alone.
 
     Parameters
     ----------
@@ -163,24 +131,20 @@ class ConvBranch(nn.Module):
             )
             for i, kernel in enumerate(self.kernel_sizes)
         )
-        self.norms = nn.ModuleList(MaskedBatchNorm1d(w) for w in widths[1:])
+        self.norms = nn.ModuleList(nn.BatchNorm1d(w) for w in widths[1:])
         self.output_size = channels
 
     def forward(self, X, lengths, equal_lengths):
         """Return the pooled ``(batch, channels)`` features of ``X``."""
         X = X.transpose(1, 2)
-        mask = None
         for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
             if not equal_lengths:
                 X = X * valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)
-            X = conv(X)
+            X = torch.relu(norm(conv(X)))
             if i == 0:
                 lengths = torch.div(
                     lengths + self.stride - 1, self.stride, rounding_mode="floor"
                 )
-                if not equal_lengths:
-                    mask = valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)
-            X = torch.relu(norm(X, mask))
         if equal_lengths:
             return X.mean(2)
         mask = valid_mask(lengths, X.shape[2]).unsqueeze(1).to(X.dtype)

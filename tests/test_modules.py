@@ -4,7 +4,6 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_rnn._layers import MaskedBatchNorm1d, valid_mask
 from sklearn_rnn._layers import standardize_sequences as _standardize_sequences
 from sklearn_rnn.modules import (
     CELLS,
@@ -513,50 +512,3 @@ def test_recurrent_net_input_norm_ignored_for_token_ids():
     net = RecurrentNet(vocab_size=10, n_outputs=2, input_norm="sequence")
     assert net.input_norm is None
     assert not hasattr(net, "input_mean")
-
-
-def test_masked_batch_norm_skips_padding_in_training():
-    """Check the training statistics of the masked batch norm.
-
-    The valid steps of a padded batch normalize as ``BatchNorm1d`` normalizes
-    them alone, whatever the padding holds, and the running statistics move
-    as that module's do; outside training it is ``BatchNorm1d``.
-    """
-    torch.manual_seed(0)
-    lengths = torch.tensor([4, 7, 2])
-    X = torch.randn(3, 5, 7) * 3 + 1
-    X = X.masked_fill(~valid_mask(lengths, 7).unsqueeze(1), 1e3)
-    mask = valid_mask(lengths, 7).unsqueeze(1).to(X.dtype)
-    masked, plain = MaskedBatchNorm1d(5), nn.BatchNorm1d(5)
-    with torch.no_grad():
-        masked.weight.uniform_(0.5, 2)
-        masked.bias.normal_()
-    plain.load_state_dict(masked.state_dict())
-    out = masked(X, mask)
-    # The valid steps side by side, as one long sequence.
-    valid = torch.cat([X[i, :, :n] for i, n in enumerate(lengths.tolist())], 1)
-    expected = plain(valid.unsqueeze(0))[0]
-    got = torch.cat([out[i, :, :n] for i, n in enumerate(lengths.tolist())], 1)
-    torch.testing.assert_close(got, expected)
-    torch.testing.assert_close(masked.running_mean, plain.running_mean)
-    torch.testing.assert_close(masked.running_var, plain.running_var)
-    masked.eval(), plain.eval()
-    torch.testing.assert_close(masked(X, mask), plain(X))
-
-
-def test_conv_branch_training_ignores_padding():
-    """Check that in training, padding does not move a batch's features.
-
-    The same ragged batch with more, and other, padding gives the same
-    pooled features: the batch statistics come from the valid steps.
-    """
-    torch.manual_seed(0)
-    branch = ConvBranch(2, 6, 2).train()
-    lengths = torch.tensor([9, 4, 6])
-    X = torch.randn(3, 9, 2)
-    X = X.masked_fill(~valid_mask(lengths, 9).unsqueeze(-1), 0.0)
-    longer = torch.cat([X, torch.full((3, 5, 2), 1e3)], dim=1)
-    longer = longer.masked_fill(~valid_mask(lengths, 14).unsqueeze(-1), 1e3)
-    short = branch(X, lengths, equal_lengths=False)
-    padded = branch(longer, lengths, equal_lengths=False)
-    torch.testing.assert_close(short, padded)
