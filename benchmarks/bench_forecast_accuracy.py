@@ -27,10 +27,9 @@ ships inside a pip package.
     python benchmarks/bench_forecast_accuracy.py --methods rnn --param window=48
 
 ``--coverage`` also fits ``SequenceForecaster(quantiles=(0.1, 0.5, 0.9),
-horizon=h)`` on the single series (each held-out value forecast ``h`` steps
-ahead, from the rows up to ``h`` steps before it) and reports how often the
-held-out values fall between its 0.1 and 0.9 quantiles (nominal 80%), beside
-the MASE of its point forecast.
+horizon=h)`` on every data set (forecasting all ``h`` held-out values from
+the training end) and reports how often the held-out values fall between its
+0.1 and 0.9 quantiles (nominal 80%), beside the MASE of its point forecast.
 
 "fit s" is the fit of our model (mean over seeds), and for a baseline the
 fits and forecasts of all the series of a data set. A baseline that fails on
@@ -405,7 +404,7 @@ def main():
     fits = []
     for name in args.set or list(SUITE):
         single = SUITE[name].group == "single"
-        for method in methods + (["rnn-q80"] if args.coverage and single else []):
+        for method in dict.fromkeys(methods + (["rnn-q80"] if args.coverage else [])):
             if method == "arima" and not single:
                 continue
             for seed in args.seeds if method.startswith("rnn") else [0]:

@@ -153,25 +153,30 @@ class _QuantileMixin:
         return held_out >= _MIN_CALIBRATION_WINDOWS and held_out < sizes.sum()
 
     def _after_training(self, X, lengths, y, sample_weight) -> None:
-        """Calibrate the quantile outputs on the held-out windows.
+        """Measure the quantile shifts on the held-out windows.
 
-        Each quantile column moves by the quantile, at its own level, of the
-        held-out targets minus its forecasts (on the network's scale); the
-        shift is folded into the output layer's bias, so ``save``, ``load``
-        and ONNX export carry it.
+        Each quantile column is to move by the quantile, at its own level,
+        of the held-out targets minus its forecasts (on the network's
+        scale); :meth:`_shift_quantiles` applies the shifts.
         """
         if self.quantiles_ is None or not self.calibrate_quantiles:
             return
         raw = self._predict_padded(X, lengths).astype(np.float64)
         blocks = raw.reshape(len(raw), len(self._leads()), self._n_outputs)
         residuals = y.reshape(len(y), -1, 1) - blocks[:, :, 1:]
-        shift = np.stack(
+        self._held_out_shift = np.stack(
             [
                 np.quantile(residuals[:, :, j], level, axis=0)
                 for j, level in enumerate(self.quantiles_)
             ],
             axis=-1,
         )
+
+    def _shift_quantiles(self, shift) -> None:
+        """Fold per-lead quantile shifts into the output layer's bias.
+
+        ``save``, ``load`` and ONNX export then carry them.
+        """
         bias = self.net_.module_.head[-1].bias
         with torch.no_grad():
             columns = bias.view(len(self._leads()), self._n_outputs)[:, 1:]
