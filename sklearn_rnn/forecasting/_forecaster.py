@@ -115,7 +115,7 @@ class SequenceForecaster(
 
     calibrate_quantiles : bool, default=False
         With ``quantiles``, widen (or narrow) each quantile output by what
-        held-out windows show (split conformal calibration, per lead, as
+        held-out windows show (split conformal calibration, per lead, much as
         ``CalibratedClassifierCV(ensemble=False)`` calibrates on held-out
         predictions and keeps a model fitted on everything): a first
         network trains without the latest ``validation_fraction`` of each
@@ -123,7 +123,7 @@ class SequenceForecaster(
         the share of those held-out targets below it equals its level, and
         the same shifts are applied to the network then trained on all the
         windows, as without calibration. The point forecasts are therefore
-        those of an uncalibrated fit; the fit takes about twice as long.
+        those of an uncalibrated fit; the fit takes up to twice as long.
         With ``early_stopping=True`` or ``warm_start=True`` the network that
         trained on the rest, stopping on the held-out windows, is kept.
         Needs at least 10 held-out windows; otherwise nothing is held out.
