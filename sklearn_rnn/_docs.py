@@ -9,8 +9,8 @@ _RECURRENT_DOC = """\
         (``benchmarks/bench_fit_predict.py`` times both; on a GPU both use
         cuDNN); the two scored alike on the examples.
 
-    hidden_size : int, default=64
-        Hidden units per direction and layer.
+    hidden_size : int{auto}, default={hidden_default}
+        Hidden units per direction and layer.{hidden_why}
 
     num_layers : int, default=1
         Number of stacked recurrent layers.
@@ -19,8 +19,8 @@ _RECURRENT_DOC = """\
         Whether each layer also reads the sequences backwards. Each sequence is
         reversed within its own length, so padding never reaches a valid step.
 
-    dropout : float, default=0.0
-        Dropout rate between recurrent layers and before the head.
+    dropout : float{auto}, default={dropout_default}
+        Dropout rate between recurrent layers and before the head.{dropout_why}
 """
 
 _POOLING_DOC = """\
@@ -244,9 +244,34 @@ _SEQUENCE_POOLING_WHY = """
         better on that kind of data (see "How well the defaults learn" in
         the README)."""
 
+_SEQUENCE_TEXT_WHY = {
+    "hidden_why": """ "auto" is 128 for token ids
+        (texts) and 64 for numeric sequences.""",
+    "dropout_why": """
+        "auto" is 0.3 for token ids and 0 for numeric sequences. Wider and
+        with dropout, the network tied TF-IDF with logistic regression on
+        the SMS messages of the benchmark suite (README, "How well the
+        defaults learn").""",
+}
+
+
+def _fill(doc: str, values: dict) -> str:
+    for key, value in values.items():
+        doc = doc.replace("{" + key + "}", value)
+    return doc
+
+
 # The sequence estimators (classifier, regressor).
 _ARCHITECTURE_DOC = (
-    _RECURRENT_DOC
+    _fill(
+        _RECURRENT_DOC,
+        {
+            "auto": ' or "auto"',
+            "hidden_default": '"auto"',
+            "dropout_default": '"auto"',
+            **_SEQUENCE_TEXT_WHY,
+        },
+    )
     + "\n"
     + _POOLING_DOC.replace("{default}", "auto")
     .replace("{why}", _SEQUENCE_POOLING_WHY)
@@ -270,7 +295,16 @@ _TRAINING_DOC = (
 
 # The forecaster: no token ids or front-end, fixed training settings.
 _FORECASTER_ARCHITECTURE_DOC = (
-    _RECURRENT_DOC
+    _fill(
+        _RECURRENT_DOC,
+        {
+            "auto": "",
+            "hidden_default": "64",
+            "dropout_default": "0.0",
+            "hidden_why": "",
+            "dropout_why": "",
+        },
+    )
     + "\n"
     + _POOLING_DOC.replace("{default}", "last")
     .replace("{why}", "")

@@ -37,6 +37,12 @@ _AUTO_CONV_STEPS = 64
 # The convolutional branch reads every step at full width: its first block
 # strides so that the longest sequence leaves it with at most this many.
 _BRANCH_MAX_STEPS = 512
+# ``hidden_size`` and ``dropout`` "auto" for token ids (texts) and for
+# numeric sequences. On the benchmark's SMS messages (seeds 0-2), 128 units
+# with dropout 0.3 scored 0.988 against 0.981 for 64 without, the accuracy
+# of TF-IDF with logistic regression.
+_AUTO_HIDDEN_SIZE = {"ids": 128, "numbers": 64}
+_AUTO_DROPOUT = {"ids": 0.3, "numbers": 0.0}
 
 
 def _auto_or(constraint) -> list:
@@ -56,6 +62,8 @@ class _SequenceEstimator(
 
     _parameter_constraints: dict = {
         **_RNNEngine._parameter_constraints,
+        "hidden_size": _auto_or(_RNNEngine._parameter_constraints["hidden_size"]),
+        "dropout": _auto_or(_RNNEngine._parameter_constraints["dropout"]),
         "pooling": _auto_or(_RNNEngine._parameter_constraints["pooling"]),
         "batch_size": _auto_or(_RNNEngine._parameter_constraints["batch_size"]),
         "early_stopping": _auto_or(_RNNEngine._parameter_constraints["early_stopping"]),
@@ -75,10 +83,10 @@ class _SequenceEstimator(
         self,
         *,
         cell: str = "lstm",
-        hidden_size: int = 64,
+        hidden_size: int | str = "auto",
         num_layers: int = 1,
         bidirectional: bool = False,
-        dropout: float = 0.0,
+        dropout: float | str = "auto",
         pooling: str = "auto",
         head_hidden_sizes: tuple[int, ...] = (),
         projection_size: int | None = None,
@@ -208,6 +216,8 @@ class _SequenceEstimator(
 
     def _module_params(self, n_outputs: int, lengths: np.ndarray) -> dict:
         params = super()._module_params(n_outputs, lengths)
+        params["hidden_size"] = self._auto_by_input("hidden_size", _AUTO_HIDDEN_SIZE)
+        params["dropout"] = self._auto_by_input("dropout", _AUTO_DROPOUT)
         params["conv_layers"] = self._n_conv_layers(lengths)
         params["conv_branch_stride"] = self._conv_branch_stride(
             lengths, params["conv_layers"]
@@ -224,6 +234,19 @@ class _SequenceEstimator(
             params["embedding_dim"] = weights.shape[1]
             params["pretrained_embeddings"] = weights
         return params
+
+    def _auto_by_input(self, name: str, choices: dict):
+        """Resolve ``name`` given as "auto" by the kind of input.
+
+        ``choices`` maps "ids" (token ids) and "numbers" (numeric
+        sequences) to a value; a warm start keeps the fitted one.
+        """
+        value = getattr(self, name)
+        if value != "auto":
+            return python_scalar(value)
+        if self._is_warm():
+            return self._fitted_architecture.get(name)
+        return choices["ids" if self._fit_input_kind == "ids" else "numbers"]
 
     def _n_conv_layers(self, lengths: np.ndarray) -> int:
         """The number of convolution blocks of the network to build.
