@@ -249,7 +249,7 @@ _SEQUENCE_TEXT_WHY = {
         (texts) and 64 for numeric sequences.""",
     "dropout_why": """
         "auto" is 0.3 for token ids and 0 for numeric sequences. Wider and
-        with dropout, the network tied TF-IDF with logistic regression on
+        with dropout, the classifier tied TF-IDF with logistic regression on
         the SMS messages of the benchmark suite (README, "How well the
         defaults learn").""",
 }
@@ -273,9 +273,10 @@ _ARCHITECTURE_DOC = (
         },
     )
     + "\n"
-    + _POOLING_DOC.replace("{default}", "auto")
-    .replace("{why}", _SEQUENCE_POOLING_WHY)
-    .replace("{auto}", ' or "auto"')
+    + _fill(
+        _POOLING_DOC,
+        {"default": "auto", "why": _SEQUENCE_POOLING_WHY, "auto": ' or "auto"'},
+    )
     + "\n"
     + _HEAD_DOC
     + "\n"
@@ -284,9 +285,7 @@ _ARCHITECTURE_DOC = (
     + _TOKEN_DOC
 )
 _TRAINING_DOC = (
-    _OPTIMIZER_DOC.replace("{schedule}", '"plateau"').replace(
-        "{weight_decay}", _WEIGHT_DECAY_DOC
-    )
+    _fill(_OPTIMIZER_DOC, {"schedule": '"plateau"', "weight_decay": _WEIGHT_DECAY_DOC})
     + "\n"
     + _BUDGET_DOC
     + "\n"
@@ -306,15 +305,14 @@ _FORECASTER_ARCHITECTURE_DOC = (
         },
     )
     + "\n"
-    + _POOLING_DOC.replace("{default}", "last")
-    .replace("{why}", "")
-    .replace("{auto}", "")
+    + _fill(_POOLING_DOC, {"default": "last", "why": "", "auto": ""})
     + "\n"
     + _HEAD_DOC
 )
 _FORECASTER_TRAINING_DOC = (
-    _OPTIMIZER_DOC.replace("{schedule}", "None").replace(
-        "{weight_decay}", _FORECASTER_WEIGHT_DECAY_DOC
+    _fill(
+        _OPTIMIZER_DOC,
+        {"schedule": "None", "weight_decay": _FORECASTER_WEIGHT_DECAY_DOC},
     )
     + "\n"
     + _FIXED_BUDGET_DOC

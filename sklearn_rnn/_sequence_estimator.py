@@ -216,13 +216,12 @@ class _SequenceEstimator(
 
     def _module_params(self, n_outputs: int, lengths: np.ndarray) -> dict:
         params = super()._module_params(n_outputs, lengths)
-        params["hidden_size"] = self._auto_by_input("hidden_size", _AUTO_HIDDEN_SIZE)
-        params["dropout"] = self._auto_by_input("dropout", _AUTO_DROPOUT)
         params["conv_layers"] = self._n_conv_layers(lengths)
         params["conv_branch_stride"] = self._conv_branch_stride(
             lengths, params["conv_layers"]
         )
-        params["pooling"] = self._auto("pooling", params["conv_layers"])
+        for name in ("hidden_size", "dropout", "pooling"):
+            params[name] = self._auto(name, params["conv_layers"])
         if self._fit_input_kind != "ids":
             params["input_norm"] = self._auto("input_norm", params["conv_layers"])
             return params
@@ -234,19 +233,6 @@ class _SequenceEstimator(
             params["embedding_dim"] = weights.shape[1]
             params["pretrained_embeddings"] = weights
         return params
-
-    def _auto_by_input(self, name: str, choices: dict):
-        """Resolve ``name`` given as "auto" by the kind of input.
-
-        ``choices`` maps "ids" (token ids) and "numbers" (numeric
-        sequences) to a value; a warm start keeps the fitted one.
-        """
-        value = getattr(self, name)
-        if value != "auto":
-            return python_scalar(value)
-        if self._is_warm():
-            return self._fitted_architecture.get(name)
-        return choices["ids" if self._fit_input_kind == "ids" else "numbers"]
 
     def _n_conv_layers(self, lengths: np.ndarray) -> int:
         """The number of convolution blocks of the network to build.
@@ -295,22 +281,28 @@ class _SequenceEstimator(
         return stride
 
     def _auto(self, name: str, conv_layers: int):
-        """Resolve ``pooling`` or ``input_norm`` given as "auto".
+        """Resolve ``name`` (an architecture parameter) given as "auto".
 
         Long sequences (read through convolutions) and token ids take max
         pooling; short numeric sequences the last step, which scored better
         on them. Per-sequence standardization goes with the convolutions;
-        short sequences are standardized globally. A warm start keeps the
-        fitted choice.
+        short sequences are standardized globally. Token ids get the wider
+        network with dropout of ``_AUTO_HIDDEN_SIZE`` and ``_AUTO_DROPOUT``.
+        A warm start keeps the fitted choice.
         """
         value = getattr(self, name)
         if value != "auto":
-            return value
+            return python_scalar(value)
         if self._is_warm():
             return self._fitted_architecture.get(name)
+        kind = "ids" if self._fit_input_kind == "ids" else "numbers"
+        if name == "hidden_size":
+            return _AUTO_HIDDEN_SIZE[kind]
+        if name == "dropout":
+            return _AUTO_DROPOUT[kind]
         long = conv_layers > 0
         if name == "pooling":
-            return "max" if long or self._fit_input_kind == "ids" else "last"
+            return "max" if long or kind == "ids" else "last"
         return "sequence" if long else "global"
 
     def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
@@ -404,7 +396,9 @@ class _SequenceEstimator(
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_hidden)
-            ``n_hidden`` is ``hidden_size``, doubled when bidirectional.
+            ``n_hidden`` is the fitted network's hidden size (with
+            ``hidden_size="auto"``, 128 for token ids and 64 otherwise),
+            doubled when bidirectional.
         """
         return self._network_output(X, encode=True).astype(np.float64)
 

@@ -342,27 +342,31 @@ def test_conv_branch_false_and_warm_start_keep_the_network():
 
 
 def test_hidden_size_and_dropout_auto_follow_the_input():
-    """Check "auto" widens the network and adds dropout for token ids only.
+    """Check that "auto" widens the network and adds dropout for token ids only.
 
     Numeric sequences keep 64 units without dropout, explicit values win,
-    and a warm start on the other kind of input keeps the fitted network.
+    and a warm start keeps the fitted network when the parameters are set
+    back to "auto".
     """
     rng = np.random.RandomState(0)
     ids = rng.randint(1, 9, size=(12, 6))
     numbers = rng.normal(size=(12, 6, 2)).astype(np.float32)
     y = np.arange(12) % 2
 
-    def network(X, **params):
-        clf = RNNClassifier(max_epochs=1, random_state=0, **params).fit(X, y)
-        module = clf.net_.module_
-        return module.rnn.hidden_size, getattr(module.dropout, "p", 0.0), clf
+    def network(clf, X):
+        module = clf.fit(X, y).net_.module_
+        return module.rnn.hidden_size, getattr(module.dropout, "p", 0.0)
 
-    assert network(ids)[:2] == (128, 0.3)
-    assert network(numbers)[:2] == (64, 0.0)
-    assert network(ids, hidden_size=16, dropout=0.1)[:2] == (16, 0.1)
-    assert network(numbers, hidden_size=16, dropout=0.1)[:2] == (16, 0.1)
-    *_, clf = network(ids, warm_start=True)
+    def classifier(**params):
+        return RNNClassifier(max_epochs=1, random_state=0, **params)
+
+    assert network(classifier(), ids) == (128, 0.3)
+    assert network(classifier(), numbers) == (64, 0.0)
+    assert network(classifier(hidden_size=16, dropout=0.1), ids) == (16, 0.1)
+    assert network(classifier(hidden_size=16, dropout=0.1), numbers) == (16, 0.1)
+    clf = classifier(hidden_size=16, dropout=0.1, warm_start=True)
+    network(clf, ids)
     first = clf.net_.module_
-    clf.fit(ids[:, :3], y)
+    clf.set_params(hidden_size="auto", dropout="auto")
+    assert network(clf, ids[:, :3]) == (16, 0.1)
     assert clf.net_.module_ is first
-    assert clf.get_params()["hidden_size"] == clf.get_params()["dropout"] == "auto"

@@ -47,8 +47,9 @@ _TIME_ORDER = {
 
 
 # The check fits a 2-D integer array and the same numbers as a DataFrame.
-# token_ids="auto" reads the array as token ids (an embedding, 128 units and
-# dropout) and the DataFrame as numbers (a table of counts): two networks.
+# token_ids="auto" reads the array as token ids (an embedding, and dropout
+# 0.3 by default) and the DataFrame as numbers (a table of counts, no
+# dropout): two networks, whose predictions may differ.
 _IDS_REASON = (
     "an integer array is read as token ids, an integer DataFrame as numbers "
     "(token_ids='auto'): the two fits are different networks"
