@@ -364,6 +364,17 @@ def _set_input_stats(net, n_features, seed=0):
         net.input_scale.copy_(torch.from_numpy(rng.uniform(0.5, 2, n_features)))
 
 
+def _assert_alone_as_in_batch(net, padding):
+    """Check each sequence of a ragged batch gives what it gives alone."""
+    lengths = [3, 17, 1, 9, 8]
+    X, lengths_t = _ragged_batch(lengths, 3, padding, n_extra=5)
+    with torch.no_grad():
+        batched = net(X, lengths_t)
+        for i, length in enumerate(lengths):
+            alone = net(X[i : i + 1, :length], torch.tensor([length]))
+            torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize("padding", ["zeros", "garbage"])
 @pytest.mark.parametrize("input_norm", INPUT_NORMS)
 @pytest.mark.parametrize("conv_layers", [0, 1, 3])
@@ -380,13 +391,7 @@ def test_recurrent_net_front_end_padding_invariance(
         input_norm=input_norm,
     )
     _set_input_stats(net, 3)
-    lengths = [3, 17, 1, 9, 8]
-    X, lengths_t = _ragged_batch(lengths, 3, padding, n_extra=5)
-    with torch.no_grad():
-        batched = net(X, lengths_t)
-        for i, length in enumerate(lengths):
-            alone = net(X[i : i + 1, :length], torch.tensor([length]))
-            torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=0)
+    _assert_alone_as_in_batch(net, padding)
 
 
 def _train_batch_norms(net, seed=1):
@@ -420,13 +425,7 @@ def test_recurrent_net_conv_branch_padding_invariance(
     )
     _set_input_stats(net, 3)
     _train_batch_norms(net)
-    lengths = [3, 17, 1, 9, 8]
-    X, lengths_t = _ragged_batch(lengths, 3, padding, n_extra=5)
-    with torch.no_grad():
-        batched = net(X, lengths_t)
-        for i, length in enumerate(lengths):
-            alone = net(X[i : i + 1, :length], torch.tensor([length]))
-            torch.testing.assert_close(batched[i : i + 1], alone, atol=1e-5, rtol=0)
+    _assert_alone_as_in_batch(net, padding)
 
 
 @pytest.mark.parametrize("stride", [1, 2, 3])
