@@ -114,7 +114,7 @@ _FORECASTER_WEIGHT_DECAY_DOC = """\
     weight_decay : float or "auto", default="auto"
         Weight decay (L2 penalty) passed to the optimizer. "auto" is 0.01
         with ``normalize_="seasonal"`` (it shrinks the network's correction
-        towards the seasonal naive forecast) and 0 otherwise.
+        towards the seasonal forecast it is added to) and 0 otherwise.
 """
 
 _OPTIMIZER_DOC = """\

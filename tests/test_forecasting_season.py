@@ -84,15 +84,36 @@ def test_auto_picks_seasonal_only_where_the_season_helps():
     assert short.normalize_ == "window"
 
 
-def test_seasonal_reference_is_seasonal_naive():
+def _reference(values, origin, window, lead, m=12):
+    """The seasonal reference of ``lead`` after the window ending at ``origin``.
+
+    The mean of the window's last complete season plus the deviation of the
+    lead's season from its season's mean, averaged over the complete seasons
+    at the window's end; the last value without one.
+    """
+    start = max(origin - window + 1, 0)
+    k = (origin - start + 1) // m
+    if k == 0:
+        return values[origin]
+    seasons = [
+        values[origin - (k - j) * m + 1 : origin - (k - j - 1) * m + 1]
+        for j in range(k)
+    ]
+    position = (lead - 1) % m
+    deviation = np.mean([season[position] - season.mean() for season in seasons])
+    return seasons[-1].mean() + deviation
+
+
+def test_seasonal_reference_with_one_season_is_seasonal_naive():
     """Check a network that outputs zero forecasts the last season again.
 
-    ``predict`` gives each row the value one season before it (rows with
-    less than a season of history get the last value), and ``forecast``
-    repeats the last observed season, for any number of steps.
+    With a window of one season, ``predict`` gives each row the value one
+    season before it (rows with less than a season of history get the last
+    value), and ``forecast`` repeats the last observed season, for any
+    number of steps.
     """
     y = _monthly()
-    est = SequenceForecaster(**PARAMS).fit(y)
+    est = SequenceForecaster(**PARAMS, horizon=1).fit(y)
     _zero_output(est)
     values = y.to_numpy()
     pred = est.predict(y.to_frame())
@@ -102,18 +123,71 @@ def test_seasonal_reference_is_seasonal_naive():
     assert_allclose(future, np.tile(values[-12:], 3)[:30], rtol=1e-5)
 
 
+def test_seasonal_reference_averages_the_seasons_in_the_window():
+    """Check the reference of a window of several seasons, row by row."""
+    y = _monthly(seed=3)
+    est = SequenceForecaster(**{**PARAMS, "window": 36}, horizon=1).fit(y)
+    _zero_output(est)
+    values = y.to_numpy()
+    pred = est.predict(y.to_frame())
+    expected = [_reference(values, t - 1, 36, 1) for t in range(1, len(values))]
+    assert_allclose(pred[1:], expected, rtol=1e-5)
+    # Recursive: each forecast joins the window of the next.
+    history = list(values)
+    for _ in range(15):
+        history.append(_reference(np.asarray(history), len(history) - 1, 36, 1))
+    assert_allclose(est.forecast(15), history[len(values) :], rtol=1e-5)
+
+
 def test_seasonal_multi_output_reference_per_lead():
     """Check each lead of a multi-output network reads its own season."""
-    y = _monthly()
-    est = SequenceForecaster(**PARAMS, horizon=18).fit(y)
+    y = _monthly(seed=4)
+    est = SequenceForecaster(**{**PARAMS, "window": 30}, horizon=18).fit(y)
     assert est.multi_output_ and est.normalize_ == "seasonal"
     _zero_output(est)
     values = y.to_numpy()
-    assert_allclose(est.forecast(18), np.tile(values[-12:], 2)[:18], rtol=1e-5)
+    last = len(values) - 1
+    expected = [_reference(values, last, 30, lead) for lead in range(1, 19)]
+    assert_allclose(est.forecast(18), expected, rtol=1e-5)
     for lead in (1, 7, 12, 13, 18):
         pred = est.predict(y.to_frame(), lead=lead)
-        back = 12 * -(-lead // 12)
-        assert_allclose(pred[back:], values[:-back], rtol=1e-5)
+        rows = np.arange(lead, len(values))
+        expected = [_reference(values, t - lead, 30, lead) for t in rows]
+        assert_allclose(pred[rows], expected, rtol=1e-5)
+
+
+def test_auto_window_and_horizon_follow_the_season():
+    """Check "auto": three seasons of window and two of horizon, when seasonal."""
+    seasonal = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
+    seasonal.fit(_monthly())
+    assert (seasonal.window_, seasonal.horizon_) == (36, 24)
+    assert seasonal.multi_output_
+    walk = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
+    walk.fit(_monthly(seasonal=False))
+    assert (walk.normalize_, walk.window_, walk.horizon_) == ("window", 24, 1)
+    # Fewer than five seasons: two seasons ahead would leave little to train.
+    short = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
+    short.fit(_monthly(n=59))
+    assert (short.normalize_, short.window_, short.horizon_) == ("seasonal", 36, 1)
+    given = SequenceForecaster(window=20, horizon=3, hidden_size=8, max_epochs=2)
+    given.fit(_monthly())
+    assert (given.window_, given.horizon_) == (20, 3)
+    # A one-lead network (known columns) forecasts one step ahead.
+    frame = _monthly().to_frame()
+    frame["month"] = frame.index.month
+    known = SequenceForecaster(
+        target_column="y", known_columns="month", hidden_size=8, max_epochs=2
+    ).fit(frame, frame["y"])
+    assert (known.multi_output_, known.window_, known.horizon_) == (False, 36, 1)
+
+
+def test_warm_start_keeps_the_auto_sizes():
+    """Check a warm start on other data keeps the first fit's window and horizon."""
+    est = SequenceForecaster(hidden_size=8, max_epochs=2, warm_start=True)
+    est.fit(_monthly())
+    est.fit(_monthly(n=59))
+    assert (est.window_, est.horizon_) == (36, 24)
+    assert est.forecast(24).shape == (24,)
 
 
 def test_seasonal_onnx_parity(tmp_path):
@@ -199,6 +273,7 @@ def test_weight_decay_auto_follows_the_normalization():
 def test_training_starts_from_the_reference():
     """Check the output layer starts at zero: an untrained net is seasonal naive."""
     y = _monthly()
-    est = SequenceForecaster(**{**PARAMS, "max_epochs": 1, "lr": 1e-12}).fit(y)
+    params = {**PARAMS, "max_epochs": 1, "lr": 1e-12, "horizon": 1}
+    est = SequenceForecaster(**params).fit(y)
     values = y.to_numpy()
     assert_allclose(est.predict(y.to_frame())[12:], values[:-12], rtol=1e-6)

@@ -30,7 +30,12 @@ from ._continuation import index_labels, record_series_ends
 from ._export import _ExportMixin
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
-from ._season import _SeasonalStartMixin, fitted_season
+from ._season import (
+    _AUTO_WINDOW,
+    _SeasonalStartMixin,
+    fitted_season,
+    fitted_window_horizon,
+)
 from ._series import _Stats, feature_scaling, split_series, target_scaling
 from ._state import check_loaded_state
 from ._windows import _LeadsMixin, latest_windows, predict_rows, training_windows
@@ -60,12 +65,24 @@ class SequenceForecaster(
 
     Parameters
     ----------
-    window : int, default=24
+    window : int or "auto", default="auto"
         Number of past time steps the network reads for each forecast.
+        "auto" is 24, or three seasons when ``normalize_`` is "seasonal" and
+        they are longer (36 for monthly data).
 
-    horizon : int, default=1
+    horizon : int or "auto", default="auto"
         How many steps ahead the forecast is made: ``predict(X)[t]`` uses only
-        rows up to ``t - horizon`` (and known columns up to row ``t``).
+        rows up to ``t - horizon`` (and known columns up to row ``t``), and
+        so does every scorer and cross-validation. "auto" is two seasons
+        (``2 * season_length_``, 24 for monthly data) when ``normalize_`` is
+        "seasonal", the network is ``multi_output_`` and the longest series
+        holds at least five seasons; else 1. There the network forecasts
+        every step of two seasons from each window (``predict`` takes a
+        ``lead``, and ``forecast`` is direct up to two seasons): on the
+        forecasting benchmark it beat the one-step network fed its own
+        forecasts on every seasonal data set (README, "How well the
+        forecaster forecasts"). Set ``horizon=1`` for one-step-ahead
+        ``predict`` and scores.
 
     known_columns : int, str or list of them, default=None
         Columns of ``X`` known in advance (calendar features, holidays,
@@ -93,12 +110,16 @@ class SequenceForecaster(
         observed target value of each window (at ``t - horizon``) from the
         target and from the target column of the window, so the network
         predicts the change: trending series extrapolate. "seasonal" does
-        the same to the window, and forecasts each target relative to the
-        last value of its season in the window (the seasonal naive
-        forecast), so the network learns a correction to it. "none"
+        the same to the window, and forecasts each target relative to a
+        seasonal forecast read from the window: the mean of its last
+        complete season plus the target's season's deviation from its
+        season's mean, averaged over the complete seasons in the window
+        (with a window of one season, the seasonal naive forecast). The
+        network learns a correction to it. "none"
         standardizes the target with the mean and deviation of each series
         in ``fit``. "auto" is "seasonal" when there is a season (see
-        ``season_length``) that fits in the window and repeating the last
+        ``season_length``) that fits in the window (with ``window="auto"``,
+        a season of at most 24 steps) and repeating the last
         season beats repeating the last value in the training data (mean
         absolute one-step error, pooled over the series); else "window"
         when a target column is known, else "none".
@@ -253,8 +274,14 @@ class SequenceForecaster(
 
     _parameter_constraints: dict = {
         **_RNNEngine._parameter_constraints,
-        "window": [Interval(Integral, 1, _MAX_STEPS, closed="both")],
-        "horizon": [Interval(Integral, 1, _MAX_STEPS, closed="both")],
+        "window": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, _MAX_STEPS, closed="both"),
+        ],
+        "horizon": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, _MAX_STEPS, closed="both"),
+        ],
         "known_columns": [None, Integral, str, "array-like"],
         # "auto" or a column name (any str), a position or None.
         "target_column": [None, Integral, str],
@@ -277,8 +304,8 @@ class SequenceForecaster(
     def __init__(
         self,
         *,
-        window: int = 24,
-        horizon: int = 1,
+        window: int | str = "auto",
+        horizon: int | str = "auto",
         known_columns=None,
         target_column="auto",
         series_column=None,
@@ -439,6 +466,10 @@ class SequenceForecaster(
             X, y = single_column_target(X)
         with self._restore_on_error():
             before = fitted_roles(self)
+            shape_before = (
+                getattr(self, "window_", None),
+                getattr(self, "horizon_", None),
+            )
             self._y_name = getattr(y, "name", None)
             values, ids, y = validate_table(self, X, y, reset=True)
             sample_weight = _check_sample_weight(
@@ -446,9 +477,10 @@ class SequenceForecaster(
             )
             self._set_roles(values, y)
             # predict and forecast read these, not the parameters, which
-            # set_params may change without a refit.
-            self.window_ = int(self.window)
-            self.horizon_ = int(self.horizon)
+            # set_params may change without a refit. "auto" waits for the
+            # season, read from the series' clocks.
+            self.window_ = _AUTO_WINDOW if self.window == "auto" else int(self.window)
+            self.horizon_ = 1 if self.horizon == "auto" else int(self.horizon)
             series = split_series(ids)
             if ids is not None:
                 self.series_ids_ = np.asarray([key for key, _ in series], dtype=object)
@@ -461,6 +493,19 @@ class SequenceForecaster(
                     # Like the scaling, the first fit's choice stays.
                     self.normalize_ = before["normalize_"]
                 check_same_roles(self, before)
+            sizes = (self.window_, self.horizon_)
+            longest = max(
+                len(values) if rows is None else len(rows) for _, rows in series
+            )
+            self.window_, self.horizon_ = fitted_window_horizon(self, longest)
+            if self._is_warm():
+                # The network's outputs are the first fit's leads.
+                if self.window == "auto":
+                    self.window_ = shape_before[0]
+                if self.horizon == "auto":
+                    self.horizon_ = shape_before[1]
+            if (self.window_, self.horizon_) != sizes:
+                record_series_ends(self, values, series, X)
             if not self._is_warm():
                 # Scaling stays that of the first fit when training goes on.
                 self._x_mean, self._x_scale = feature_scaling(

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The season of a series, and forecasts relative to its last season.
+"""The season of a series, and forecasts relative to its seasons.
 
 With ``normalize="seasonal"`` the network forecasts each lead relative to
-the last observed value of the same season in its window (the seasonal
-naive forecast) instead of the window's last value. A network that outputs
-nothing then forecasts as seasonal naive does; what it learns is the
-correction. The season's length is read from the time index's frequency.
+a seasonal forecast read from its window (the last season's mean plus the
+lead's seasonal deviation, averaged over the window's seasons) instead of
+the window's last value. A network that outputs nothing then forecasts
+that; what it learns is the correction. The season's length is read from
+the time index's frequency, and sizes the "auto" window and horizon.
 """
 
 from __future__ import annotations
@@ -17,12 +18,22 @@ from pandas.tseries import offsets
 __all__ = [
     "_SeasonalStartMixin",
     "fitted_season",
+    "fitted_window_horizon",
     "season_from_frequency",
     "seasonal_positions",
 ]
 
 # Weight decay of ``weight_decay="auto"`` under seasonal normalization.
 _SEASONAL_WEIGHT_DECAY = 0.01
+
+# ``window="auto"``: this many steps, or ``_SEASONS_IN_WINDOW`` seasons
+# under seasonal normalization when they are longer; ``horizon="auto"``:
+# ``_SEASONS_AHEAD`` seasons there (with a multi-output network and a
+# series of at least ``_SEASONS_TO_TRAIN`` seasons), else one step.
+_AUTO_WINDOW = 24
+_SEASONS_IN_WINDOW = 3
+_SEASONS_AHEAD = 2
+_SEASONS_TO_TRAIN = 5
 
 # Steps per season for each frequency whose calendar has one season (a year
 # of months or quarters, a week of days, a day of hours).
@@ -88,7 +99,9 @@ def fitted_season(est, y: np.ndarray, series) -> tuple[int, str]:
         m = 1 if est.season_length is None else int(est.season_length)
     normalize = est.normalize_
     if est.normalize == "seasonal":
-        if est._target_channel is None or m < 2 or m > est.window_:
+        # An "auto" window grows to hold the seasons (fitted_window_horizon).
+        too_long = est.window != "auto" and m > est.window_
+        if est._target_channel is None or m < 2 or too_long:
             raise ValueError(
                 "normalize='seasonal' forecasts relative to the last season in "
                 "the window: it needs a target column, a season_length of at "
@@ -103,6 +116,68 @@ def fitted_season(est, y: np.ndarray, series) -> tuple[int, str]:
     ):
         normalize = "seasonal"
     return m, normalize
+
+
+def fitted_window_horizon(est, longest: int) -> tuple[int, int]:
+    """Return ``window_`` and ``horizon_`` once the season is known.
+
+    ``est`` has its ``season_length_``, ``normalize_`` and
+    ``multi_output_``; ``longest`` is the number of rows of its longest
+    series. Under seasonal normalization the forecast of each season is
+    the average of the window's seasons (``seasonal_levels``): "auto"
+    windows hold three of them, and "auto" horizons are two seasons, which
+    a multi-output network forecasts at once. One-step networks fed their
+    own forecasts compounded the drift they learned from the training years
+    on the forecasting benchmark (README, "How well the forecaster
+    forecasts"). Two seasons is also the horizon that R's ``forecast()``
+    takes for seasonal data by default.
+    """
+    m = est.season_length_
+    seasonal = est.normalize_ == "seasonal"
+    if est.window != "auto":
+        window = int(est.window)
+    else:
+        window = max(_AUTO_WINDOW, _SEASONS_IN_WINDOW * m) if seasonal else _AUTO_WINDOW
+    if est.horizon != "auto":
+        horizon = int(est.horizon)
+    elif seasonal and est.multi_output_ and longest >= _SEASONS_TO_TRAIN * m:
+        horizon = _SEASONS_AHEAD * m
+    else:
+        horizon = 1
+    return window, horizon
+
+
+def seasonal_levels(
+    target: np.ndarray,
+    origins: np.ndarray,
+    starts: np.ndarray,
+    leads: np.ndarray,
+    m: int,
+) -> np.ndarray:
+    """The seasonal forecast each lead is relative to, ``(len(origins), len(leads))``.
+
+    ``target`` holds a series' (scaled) target; the window of each forecast
+    spans rows ``starts`` to ``origins``. The complete seasons at the end of
+    the window are its blocks of ``m`` rows: a lead's forecast is the mean
+    of the last block plus the deviation from their block's mean of the
+    lead's season, averaged over the blocks. With one block that is the
+    seasonal naive forecast; with none (a window shorter than a season),
+    the last value.
+    """
+    blocks_in = (origins - starts + 1) // m
+    positions = (leads - 1) % m
+    levels = np.empty((len(origins), len(leads)))
+    for k in np.unique(blocks_in):
+        rows = blocks_in == k
+        if k == 0:
+            levels[rows] = target[origins[rows]][:, None]
+            continue
+        steps = origins[rows, None] - k * m + 1 + np.arange(k * m)
+        blocks = target[steps].reshape(-1, k, m)
+        means = blocks.mean(axis=2, keepdims=True)
+        profile = (blocks - means).mean(axis=1)
+        levels[rows] = means[:, -1] + profile[:, positions]
+    return levels
 
 
 def seasonal_positions(origins: np.ndarray, leads: np.ndarray, m: int) -> np.ndarray:
@@ -122,7 +197,7 @@ class _SeasonalStartMixin:
     def _weight_decay(self) -> float:
         """Resolve ``weight_decay="auto"``: 0.01 with seasonal normalization.
 
-        There the network's zero output is the seasonal naive forecast, a
+        There the network's zero output is the seasonal forecast, a
         strong forecast to shrink towards. The last value (window
         normalization) is a weak one: shrinking towards it cost cycles such
         as the sunspots dearly on the forecasting benchmark.
@@ -132,9 +207,9 @@ class _SeasonalStartMixin:
         return self.weight_decay
 
     def _after_initialize(self, X, lengths, sample_weight, train_idx) -> None:
-        """Under seasonal normalization, start from the seasonal naive forecast.
+        """Under seasonal normalization, start from the seasonal forecast.
 
-        The network's outputs are added to the last season: with the output
+        The network's outputs are added to the seasonal forecast: with the output
         layer at zero it forecasts that, and training learns the correction.
         Starting the window normalization's network at the last value did
         worse on the forecasting benchmark (nile, us_employment), so there

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._sequences import split_nan_padding
 from ._continuation import check_time_order, series_history
-from ._season import seasonal_positions
+from ._season import seasonal_levels
 from ._series import _Stats, split_series
 
 __all__ = [
@@ -81,10 +81,9 @@ def cut_windows(
         windows[:, :, est._target_channel] -= last[:, None]
         level[:] = last[:, None]
     if est.normalize_ == "seasonal":
-        rows = seasonal_positions(origins, est._leads(), est.season_length_)
-        # Where the window holds no earlier season, the last value stands in.
-        inside = rows >= start[:, None]
-        level[inside] = Z[rows[inside], est._target_channel]
+        level = seasonal_levels(
+            Z[:, est._target_channel], origins, start, est._leads(), est.season_length_
+        )
     if est._known_channels:
         # Known columns at the target time, beside every step of the window.
         known = Z[targets][:, est._known_channels]
