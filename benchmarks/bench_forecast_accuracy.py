@@ -193,9 +193,10 @@ def ets(y, spec):
 
     season = {"seasonal": "add", "seasonal_periods": spec.m} if spec.seasonal else {}
     fits = [
-        ETSModel(y, error="add", trend="add", damped_trend=damped, **season).fit(
-            disp=False
-        )
+        # A Series: statsmodels' prediction intervals need an index.
+        ETSModel(
+            pd.Series(y), error="add", trend="add", damped_trend=damped, **season
+        ).fit(disp=False)
         for damped in (False, True)
     ]
     best = min(fits, key=lambda res: res.aic)
