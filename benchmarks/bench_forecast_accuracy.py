@@ -251,7 +251,8 @@ def run_baseline(name, method):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pred = BASELINES[method](y, spec)
-            if not np.isfinite(pred).all():
+            point = pred[0] if isinstance(pred, tuple) else pred
+            if not np.isfinite(point).all():
                 raise ValueError("non-finite forecast")
         except Exception as exc:  # report and go on: one failure is a result
             row["fallbacks"] += 1
@@ -263,7 +264,10 @@ def run_baseline(name, method):
             cover = np.mean((test >= lower) & (test <= upper))
         scores.append((mase(y, test, pred, spec.m), smape(test, pred), cover))
     row["fit_s"] = time.perf_counter() - start
-    row["mase"], row["smape"], row["coverage"] = np.mean(scores, axis=0)
+    row["mase"], row["smape"] = np.mean(scores, axis=0)[:2]
+    # Over the series whose method gave an interval (not the fallbacks).
+    covers = np.array([score[2] for score in scores])
+    row["coverage"] = np.nanmean(covers) if np.isfinite(covers).any() else np.nan
     return row
 
 

@@ -266,12 +266,21 @@ class _RNNEngine(_WarmStartMixin, _InferenceMixin, BaseEstimator):
     # -- training ----------------------------------------------------------
 
     def _fit_net(
-        self, X, lengths, y, sample_weight, n_outputs, stratify=None, valid_idx=None
+        self,
+        X,
+        lengths,
+        y,
+        sample_weight,
+        n_outputs,
+        stratify=None,
+        valid_idx=None,
+        unused_idx=None,
     ):
         """Build (or, with ``warm_start``, reuse) ``net_`` and train it.
 
         With early stopping, ``valid_idx`` names the held-out samples; by
         default they are a random (stratified) ``validation_fraction``.
+        ``unused_idx`` names samples left out of training beside them.
         """
         device = resolve_device(self.device)
         module_params = self._module_params(n_outputs, lengths)
@@ -279,6 +288,8 @@ class _RNNEngine(_WarmStartMixin, _InferenceMixin, BaseEstimator):
         train_idx, valid_idx = self._split_validation(
             len(lengths), stratify, valid_idx, seed
         )
+        if valid_idx is not None and unused_idx is not None:
+            train_idx = np.setdiff1d(train_idx, unused_idx)
         train_ds = make_dataset(X, lengths, y, sample_weight, train_idx, device)
         valid_ds = None
         if valid_idx is not None:

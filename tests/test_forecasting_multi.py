@@ -212,3 +212,50 @@ def test_calibrate_quantiles_with_warm_start_calibrates_a_fresh_network():
     warm.fit(X, y)
     assert not warm._fitted_architecture["holds_out"]
     assert_allclose(warm.predict_quantiles(X), cold.predict_quantiles(X))
+
+
+def test_held_out_windows_and_the_gap_before_them():
+    """Check each series holds out its latest windows, after a gap."""
+    from sklearn_rnn.forecasting._windows import latest_windows
+
+    valid, gap = latest_windows(np.array([10, 5]), 0.2, gap=3)
+    assert_allclose(valid, [8, 9, 14])
+    assert_allclose(gap, [5, 6, 7, 11, 12, 13])
+    valid, gap = latest_windows(np.array([10, 5]), 0.2)
+    assert_allclose(valid, [8, 9, 14])
+    assert len(gap) == 0
+
+
+def test_early_stopping_trains_without_the_windows_before_the_held_out():
+    """Check a multi-output network does not train on targets it validates on.
+
+    The ``horizon - 1`` windows before the held-out ones have targets among
+    theirs: they are left out of training.
+    """
+    from skorch.callbacks import Callback
+
+    class CountSamples(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            self.seen_ = 0
+
+        def on_batch_end(self, net, batch=None, training=None, **kwargs):
+            if training:
+                self.seen_ += len(batch[0]["X"])
+
+    y = np.sin(np.arange(120) / 3.0) + 0.01 * np.arange(120)
+    counts = {}
+    for horizon in (1, 6):
+        est = SequenceForecaster(
+            window=12,
+            horizon=horizon,
+            early_stopping=True,
+            validation_fraction=0.2,
+            hidden_size=8,
+            max_epochs=1,
+            random_state=0,
+            callbacks=[("count", CountSamples())],
+        ).fit(y.reshape(-1, 1), y)
+        counts[horizon] = dict(est.net_.callbacks_)["count"].seen_
+    n_windows = {1: 119, 6: 114}
+    assert counts[1] == n_windows[1] - np.ceil(0.2 * 119)
+    assert counts[6] == n_windows[6] - np.ceil(0.2 * 114) - 5

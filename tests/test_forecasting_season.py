@@ -181,6 +181,22 @@ def test_auto_window_and_horizon_follow_the_season():
     assert (known.multi_output_, known.window_, known.horizon_) == (False, 36, 1)
 
 
+def test_auto_sizes_keep_the_whole_history():
+    """Check the stored series end covers the "auto" window and horizon.
+
+    Rows after the training data read its end as history: their forecasts
+    equal those of the whole series.
+    """
+    y = _monthly()
+    est = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
+    est.fit(y.iloc[:80])
+    assert (est.window_, est.horizon_) == (36, 24)
+    tail = est._series_tails[None]
+    assert len(tail) == est.window_ + est.horizon_ - 1
+    whole = est.predict(y.to_frame())
+    assert_allclose(est.predict(y.iloc[80:].to_frame()), whole[80:], rtol=1e-6)
+
+
 def test_warm_start_keeps_the_auto_sizes():
     """Check a warm start on other data keeps the first fit's window and horizon."""
     est = SequenceForecaster(hidden_size=8, max_epochs=2, warm_start=True)
@@ -197,7 +213,8 @@ def test_seasonal_onnx_parity(tmp_path):
     from sklearn_rnn.export import onnx_inputs, to_onnx
 
     y = _monthly()
-    est = SequenceForecaster(**PARAMS, horizon=5).fit(y.iloc[:80])
+    # Three seasons in the window: the levels average them.
+    est = SequenceForecaster(**{**PARAMS, "window": 36}, horizon=5).fit(y.iloc[:80])
     assert est.normalize_ == "seasonal"
     inputs, rows = onnx_inputs(est, y.to_frame())
     assert inputs["level"].shape == (len(rows), 5)

@@ -525,10 +525,12 @@ class SequenceForecaster(
         self._n_step_features = windows.shape[2]
         self._fit_input_kind = "sequences"
         calibrates = self._calibrates(sizes)
-        valid_idx = None
+        valid_idx = unused_idx = None
         if self.early_stopping or calibrates:
-            valid_idx = latest_windows(sizes, self.validation_fraction)
-        if valid_idx is not None and len(valid_idx) >= len(target):
+            valid_idx, unused_idx = latest_windows(
+                sizes, self.validation_fraction, gap=len(self._leads()) - 1
+            )
+        if valid_idx is not None and len(valid_idx) + len(unused_idx) >= len(target):
             raise ValueError(
                 "early_stopping=True leaves no window to train on; lower "
                 "validation_fraction or pass more rows."
@@ -548,7 +550,7 @@ class SequenceForecaster(
             if refits:
                 # Whether the discarded network converged does not matter.
                 warnings.simplefilter("ignore", ConvergenceWarning)
-            self._fit_net(*args, valid_idx=valid_idx)
+            self._fit_net(*args, valid_idx=valid_idx, unused_idx=unused_idx)
         shift = self.__dict__.pop("_held_out_shift", None)
         if refits:
             # Not a continuation of the first network, even with warm_start.

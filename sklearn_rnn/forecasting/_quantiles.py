@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from ._windows import latest_windows
+
 __all__ = ["_QuantileMixin", "check_quantile_levels"]
 
 # Quantiles are calibrated on at least this many held-out windows.
@@ -149,8 +151,11 @@ class _QuantileMixin:
         """Whether to hold out windows to calibrate the quantiles on."""
         if self.quantiles_ is None or not self.calibrate_quantiles:
             return False
-        held_out = np.ceil(self.validation_fraction * sizes).sum()
-        return held_out >= _MIN_CALIBRATION_WINDOWS and held_out < sizes.sum()
+        held_out, gap = latest_windows(
+            sizes, self.validation_fraction, gap=len(self._leads()) - 1
+        )
+        n_out = len(held_out) + len(gap)
+        return len(held_out) >= _MIN_CALIBRATION_WINDOWS and n_out < sizes.sum()
 
     def _after_training(self, X, lengths, y, sample_weight) -> None:
         """Measure the quantile shifts on the held-out windows.

@@ -20,7 +20,7 @@ __all__ = [
     "fitted_season",
     "fitted_window_horizon",
     "season_from_frequency",
-    "seasonal_positions",
+    "seasonal_levels",
 ]
 
 # Weight decay of ``weight_decay="auto"`` under seasonal normalization.
@@ -178,17 +178,6 @@ def seasonal_levels(
         profile = (blocks - means).mean(axis=1)
         levels[rows] = means[:, -1] + profile[:, positions]
     return levels
-
-
-def seasonal_positions(origins: np.ndarray, leads: np.ndarray, m: int) -> np.ndarray:
-    """Row of the last value of each lead's season, ``(len(origins), len(leads))``.
-
-    The target ``lead`` steps after a window ending at row ``origin`` has
-    the same season as row ``origin + lead - m * ceil(lead / m)``, at most
-    ``m - 1`` rows before the window's end.
-    """
-    back = m * -(-leads // m) - leads
-    return origins[:, None] - back[None, :]
 
 
 class _SeasonalStartMixin:

@@ -64,8 +64,9 @@ def cut_windows(
     of at least ``lead`` (default ``horizon_``): each window ends ``lead``
     rows before its target. The levels, ``(len(targets), len(leads))``, are
     added back to the outputs of each lead: the scaled target at the
-    window's end under ``normalize="window"``, the last value of the lead's
-    season in the window under "seasonal", else 0.
+    window's end under ``normalize="window"``, the seasonal forecast of the
+    lead read from the window's seasons under "seasonal"
+    (``seasonal_levels``), else 0.
     """
     Z = _scaled_channels(est, values, stats)
     origins = targets - (est.horizon_ if lead is None else lead)
@@ -267,16 +268,27 @@ def training_windows(est, values, y, sample_weight, series):
     return windows, lengths, target, np.concatenate(weights), sizes
 
 
-def latest_windows(sizes: np.ndarray, fraction: float) -> np.ndarray:
-    """Positions of the latest ``fraction`` of each series' windows.
+def latest_windows(
+    sizes: np.ndarray, fraction: float, gap: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the latest ``fraction`` of each series' windows, and of a gap.
 
     ``sizes`` are the numbers of windows of consecutive series. Early
-    stopping holds these out: the validation loss then measures forecasting
-    forward in time.
+    stopping and quantile calibration hold the first array out: the
+    validation loss then measures forecasting forward in time. The second
+    array holds the ``gap`` windows of each series just before them, which
+    train nothing: with ``horizon_`` leads per window, the targets of the
+    ``horizon_ - 1`` windows before a held-out one reach into its targets.
     """
     ends = np.cumsum(sizes)
     n_valid = np.ceil(fraction * sizes).astype(int)
-    return np.concatenate([np.arange(end - n, end) for end, n in zip(ends, n_valid)])
+    valid = [np.arange(end - n, end) for end, n in zip(ends, n_valid)]
+    starts = ends - sizes
+    gaps = [
+        np.arange(max(end - n - gap, start), end - n)
+        for start, end, n in zip(starts, ends, n_valid)
+    ]
+    return np.concatenate(valid), np.concatenate(gaps).astype(int)
 
 
 class _LeadsMixin:
