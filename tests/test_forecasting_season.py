@@ -157,27 +157,33 @@ def test_seasonal_multi_output_reference_per_lead():
 
 
 def test_auto_window_and_horizon_follow_the_season():
-    """Check "auto": three seasons of window and two of horizon, when seasonal."""
-    seasonal = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
-    seasonal.fit(_monthly())
-    assert (seasonal.window_, seasonal.horizon_) == (36, 24)
+    """Check "auto": two seasons ahead with a season; three in a seasonal window."""
+    small = {"hidden_size": 8, "max_epochs": 2, "random_state": 0}
+    seasonal = SequenceForecaster(**small).fit(_monthly())
+    assert (seasonal.normalize_, seasonal.window_, seasonal.horizon_) == (
+        "seasonal",
+        36,
+        24,
+    )
     assert seasonal.multi_output_
-    walk = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
-    walk.fit(_monthly(seasonal=False))
-    assert (walk.normalize_, walk.window_, walk.horizon_) == ("window", 24, 1)
-    # Fewer than five seasons: two seasons ahead would leave little to train.
-    short = SequenceForecaster(hidden_size=8, max_epochs=2, random_state=0)
-    short.fit(_monthly(n=59))
-    assert (short.normalize_, short.window_, short.horizon_) == ("seasonal", 36, 1)
-    given = SequenceForecaster(window=20, horizon=3, hidden_size=8, max_epochs=2)
-    given.fit(_monthly())
+    # The horizon follows the season, not the normalization chosen from the
+    # data: cross-validation folds all forecast as far ahead.
+    walk = SequenceForecaster(**small).fit(_monthly(seasonal=False))
+    assert (walk.normalize_, walk.window_, walk.horizon_) == ("window", 24, 24)
+    y = _monthly()
+    plain = SequenceForecaster(**small).fit(y.to_numpy().reshape(-1, 1), y.to_numpy())
+    assert (plain.season_length_, plain.window_, plain.horizon_) == (1, 24, 1)
+    # Two seasons or fewer cannot train two seasons ahead.
+    short = SequenceForecaster(**small).fit(_monthly(n=24))
+    assert short.horizon_ == 1
+    assert SequenceForecaster(**small).fit(_monthly(n=25)).horizon_ == 24
+    given = SequenceForecaster(window=20, horizon=3, **small).fit(_monthly())
     assert (given.window_, given.horizon_) == (20, 3)
     # A one-lead network (known columns) forecasts one step ahead.
     frame = _monthly().to_frame()
     frame["month"] = frame.index.month
-    known = SequenceForecaster(
-        target_column="y", known_columns="month", hidden_size=8, max_epochs=2
-    ).fit(frame, frame["y"])
+    known = SequenceForecaster(target_column="y", known_columns="month", **small)
+    known.fit(frame, frame["y"])
     assert (known.multi_output_, known.window_, known.horizon_) == (False, 36, 1)
 
 
@@ -200,10 +206,12 @@ def test_auto_sizes_keep_the_whole_history():
 def test_warm_start_keeps_the_auto_sizes():
     """Check a warm start on other data keeps the first fit's window and horizon."""
     est = SequenceForecaster(hidden_size=8, max_epochs=2, warm_start=True)
+    est.fit(_monthly(n=24))
+    assert (est.window_, est.horizon_) == (24, 1)
+    # A first fit on these rows would forecast two seasons at once.
     est.fit(_monthly())
-    est.fit(_monthly(n=59))
-    assert (est.window_, est.horizon_) == (36, 24)
-    assert est.forecast(24).shape == (24,)
+    assert (est.window_, est.horizon_) == (24, 1)
+    assert est.forecast(3).shape == (3,)
 
 
 def test_seasonal_onnx_parity(tmp_path):

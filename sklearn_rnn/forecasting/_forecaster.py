@@ -74,15 +74,16 @@ class SequenceForecaster(
         How many steps ahead the forecast is made: ``predict(X)[t]`` uses only
         rows up to ``t - horizon`` (and known columns up to row ``t``), and
         so does every scorer and cross-validation. "auto" is two seasons
-        (``2 * season_length_``, 24 for monthly data) when ``normalize_`` is
-        "seasonal", the network is ``multi_output_`` and the longest series
-        holds at least five seasons; else 1. There the network forecasts
-        every step of two seasons from each window (``predict`` takes a
-        ``lead``, and ``forecast`` is direct up to two seasons): on the
-        forecasting benchmark it beat the one-step network fed its own
-        forecasts on every seasonal data set (README, "How well the
-        forecaster forecasts"). Set ``horizon=1`` for one-step-ahead
-        ``predict`` and scores.
+        (``2 * season_length_``: 24 for monthly data, 8 for quarterly) when
+        there is a season, the network is ``multi_output_`` and the longest
+        series is longer than two seasons; else 1. The network then
+        forecasts every step of two seasons from each window (``predict``
+        takes a ``lead``, and ``forecast`` is direct up to two seasons): on
+        the forecasting benchmark it beat the one-step network fed its own
+        forecasts on most data sets (README, "How well the forecaster
+        forecasts"). It depends on the index frequency only, so every
+        cross-validation fold forecasts as far ahead. Set ``horizon=1`` for
+        one-step-ahead ``predict`` and scores.
 
     known_columns : int, str or list of them, default=None
         Columns of ``X`` known in advance (calendar features, holidays,

@@ -28,12 +28,11 @@ _SEASONAL_WEIGHT_DECAY = 0.01
 
 # ``window="auto"``: this many steps, or ``_SEASONS_IN_WINDOW`` seasons
 # under seasonal normalization when they are longer; ``horizon="auto"``:
-# ``_SEASONS_AHEAD`` seasons there (with a multi-output network and a
-# series of at least ``_SEASONS_TO_TRAIN`` seasons), else one step.
+# ``_SEASONS_AHEAD`` seasons for data with a season (and a multi-output
+# network), else one step.
 _AUTO_WINDOW = 24
 _SEASONS_IN_WINDOW = 3
 _SEASONS_AHEAD = 2
-_SEASONS_TO_TRAIN = 5
 
 # Steps per season for each frequency whose calendar has one season (a year
 # of months or quarters, a week of days, a day of hours).
@@ -125,22 +124,27 @@ def fitted_window_horizon(est, longest: int) -> tuple[int, int]:
     ``multi_output_``; ``longest`` is the number of rows of its longest
     series. Under seasonal normalization the forecast of each season is
     the average of the window's seasons (``seasonal_levels``): "auto"
-    windows hold three of them, and "auto" horizons are two seasons, which
-    a multi-output network forecasts at once. One-step networks fed their
-    own forecasts compounded the drift they learned from the training years
-    on the forecasting benchmark (README, "How well the forecaster
-    forecasts"). Two seasons is also the horizon that R's ``forecast()``
-    takes for seasonal data by default.
+    windows hold at least three of them. "auto" horizons are two seasons
+    when the data have a season, which a multi-output network forecasts at
+    once: on the forecasting benchmark, one-step networks fed their own
+    forecasts compounded the drift they had learned from the training
+    years (README, "How well the forecaster forecasts"). Two seasons is
+    also the horizon R's ``forecast()`` takes for seasonal data. The
+    horizon depends on the season only, not on the normalization chosen
+    from the data: cross-validation folds all forecast as far ahead. A
+    longest series of two seasons or fewer cannot train that far ahead,
+    and gets one step.
     """
     m = est.season_length_
-    seasonal = est.normalize_ == "seasonal"
     if est.window != "auto":
         window = int(est.window)
+    elif est.normalize_ == "seasonal":
+        window = max(_AUTO_WINDOW, _SEASONS_IN_WINDOW * m)
     else:
-        window = max(_AUTO_WINDOW, _SEASONS_IN_WINDOW * m) if seasonal else _AUTO_WINDOW
+        window = _AUTO_WINDOW
     if est.horizon != "auto":
         horizon = int(est.horizon)
-    elif seasonal and est.multi_output_ and longest >= _SEASONS_TO_TRAIN * m:
+    elif m > 1 and est.multi_output_ and longest > _SEASONS_AHEAD * m:
         horizon = _SEASONS_AHEAD * m
     else:
         horizon = 1
