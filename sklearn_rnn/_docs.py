@@ -184,7 +184,10 @@ _FIXED_BUDGET_DOC = """\
         When False, training stops once the training loss stops improving.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data held out when ``early_stopping=True``:
+        the latest windows of each series. The ``horizon_ - 1`` windows just
+        before them train nothing, as their targets reach into the held-out
+        ones (with ``multi_output_``; else no window is left out).
 
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` before stopping.

@@ -141,7 +141,8 @@ class SequenceForecaster(
         With ``quantiles``, move each quantile output by what held-out
         windows show (split conformal calibration, per lead): a first
         network trains without the latest ``validation_fraction`` of each
-        series' windows (stopping on their loss), each of its quantile
+        series' windows and the ``horizon_ - 1`` before them, whose targets
+        overlap theirs (stopping on their loss), each of its quantile
         outputs is shifted so that the share of those held-out targets
         below it equals its level, and the same shifts are added to a
         second network, trained on all the windows as without calibration,

@@ -102,10 +102,11 @@ def fitted_season(est, y: np.ndarray, series) -> tuple[int, str]:
         too_long = est.window != "auto" and m > est.window_
         if est._target_channel is None or m < 2 or too_long:
             raise ValueError(
-                "normalize='seasonal' forecasts relative to the last season in "
+                "normalize='seasonal' forecasts relative to the seasons in "
                 "the window: it needs a target column, a season_length of at "
                 f"least 2 and a window of at least season_length; got "
-                f"season_length_={m} and window={est.window_}."
+                f"season_length_={m} and window="
+                f"{'auto' if est.window == 'auto' else est.window_}."
             )
     elif (
         est.normalize == "auto"
