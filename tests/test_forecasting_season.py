@@ -187,6 +187,29 @@ def test_auto_window_and_horizon_follow_the_season():
     assert (known.multi_output_, known.window_, known.horizon_) == (False, 36, 1)
 
 
+def test_auto_horizon_needs_windows_to_train_and_a_season_in_the_window():
+    """Check "auto" falls back to one step where two seasons cannot train.
+
+    With early stopping the latest windows are held out and the ones before
+    them train nothing; 52 weeks do not fit in the "auto" window.
+    """
+    small = {"hidden_size": 8, "max_epochs": 2, "random_state": 0}
+    y = _monthly(n=40)
+    assert SequenceForecaster(**small).fit(y).horizon_ == 24
+    stopped = SequenceForecaster(early_stopping=True, **small).fit(y)
+    assert stopped.horizon_ == 1
+    long = SequenceForecaster(early_stopping=True, **small).fit(_monthly())
+    assert long.horizon_ == 24
+    t = np.arange(200)
+    weekly = pd.Series(
+        100 + 10 * np.sin(2 * np.pi * t / 52),
+        index=pd.date_range("2001-01-07", periods=200, freq="W"),
+        name="y",
+    )
+    est = SequenceForecaster(**small).fit(weekly)
+    assert (est.season_length_, est.window_, est.horizon_) == (52, 24, 1)
+
+
 def test_auto_sizes_keep_the_whole_history():
     """Check the stored series end covers the "auto" window and horizon.
 

@@ -74,16 +74,19 @@ class SequenceForecaster(
         How many steps ahead the forecast is made: ``predict(X)[t]`` uses only
         rows up to ``t - horizon`` (and known columns up to row ``t``), and
         so does every scorer and cross-validation. "auto" is two seasons
-        (``2 * season_length_``: 24 for monthly data, 8 for quarterly) when
-        there is a season, the network is ``multi_output_`` and the longest
-        series is longer than two seasons; else 1. The network then
-        forecasts every step of two seasons from each window (``predict``
-        takes a ``lead``, and ``forecast`` is direct up to two seasons): on
-        the forecasting benchmark it beat the one-step network fed its own
-        forecasts on most data sets (README, "How well the forecaster
-        forecasts"). It depends on the index frequency only, so every
-        cross-validation fold forecasts as far ahead. Set ``horizon=1`` for
-        one-step-ahead ``predict`` and scores.
+        (``2 * season_length_``: 24 for monthly data, 8 for quarterly, 14
+        for daily) when there is a season that fits in the window (not 52
+        weeks in 24 steps), the network is ``multi_output_`` and the
+        longest series leaves windows to train that far ahead (more than
+        two seasons of rows, and more still with ``early_stopping``); else
+        1. The network then forecasts every step of two seasons from each
+        window (``predict`` takes a ``lead``, and ``forecast`` is direct up
+        to two seasons): on the forecasting benchmark it beat the one-step
+        network fed its own forecasts on most data sets (README, "How well
+        the forecaster forecasts"). It does not depend on the normalization
+        chosen from the data, so cross-validation folds forecast as far
+        ahead unless a fold is too short for two seasons. Set ``horizon=1``
+        for one-step-ahead ``predict`` and scores.
 
     known_columns : int, str or list of them, default=None
         Columns of ``X`` known in advance (calendar features, holidays,
@@ -155,8 +158,8 @@ class SequenceForecaster(
         well the forecaster forecasts"). With ``early_stopping=True``, or
         when ``warm_start=True`` continues a fitted network, no second
         network is trained: the shifts move the network that stopped on
-        the held-out windows. Needs at least 10 held-out windows; otherwise
-        nothing is held out.
+        the held-out windows. Needs at least 10 held-out windows and a
+        window left to train on; otherwise nothing is held out.
 
     multi_output : bool or "auto", default="auto"
         Whether the network reads each window once and emits the forecasts

@@ -131,10 +131,12 @@ def fitted_window_horizon(est, longest: int) -> tuple[int, int]:
     forecasts compounded the drift they had learned from the training
     years (README, "How well the forecaster forecasts"). Two seasons is
     also the horizon R's ``forecast()`` takes for seasonal data. The
-    horizon depends on the season only, not on the normalization chosen
-    from the data: cross-validation folds all forecast as far ahead. A
-    longest series of two seasons or fewer cannot train that far ahead,
-    and gets one step.
+    horizon depends on the season, not on the normalization chosen from
+    the data: cross-validation folds all forecast as far ahead, unless a
+    fold is too short to train two seasons ahead (its longest series two
+    seasons or shorter, or leaving no window to train beside those early
+    stopping holds out): that gets one step. So do seasons longer than the
+    window (52 weeks in the "auto" 24 steps).
     """
     m = est.season_length_
     if est.window != "auto":
@@ -144,12 +146,23 @@ def fitted_window_horizon(est, longest: int) -> tuple[int, int]:
     else:
         window = _AUTO_WINDOW
     if est.horizon != "auto":
-        horizon = int(est.horizon)
-    elif m > 1 and est.multi_output_ and longest > _SEASONS_AHEAD * m:
-        horizon = _SEASONS_AHEAD * m
-    else:
-        horizon = 1
-    return window, horizon
+        return window, int(est.horizon)
+    ahead = _SEASONS_AHEAD * m
+    if 1 < m <= window and est.multi_output_ and _trains(est, longest, ahead):
+        return window, ahead
+    return window, 1
+
+
+def _trains(est, longest: int, horizon: int) -> bool:
+    """Whether the longest series leaves a window to train ``horizon`` ahead.
+
+    With early stopping, its latest windows are held out, and the
+    ``horizon - 1`` before them train nothing (``latest_windows``).
+    """
+    windows = longest - horizon
+    if est.early_stopping:
+        windows -= int(np.ceil(est.validation_fraction * windows)) + horizon - 1
+    return windows > 0
 
 
 def seasonal_levels(
