@@ -3,22 +3,16 @@
 
 from __future__ import annotations
 
-import warnings
-from functools import partial
 from numbers import Integral
 
 import numpy as np
-import torch
 from sklearn.base import RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from .._docs import _FORECASTER_ARCHITECTURE_DOC, _FORECASTER_TRAINING_DOC
 from .._engine import _RNNEngine
-from .._scores import r2_of_outputs
 from .._sequences import MAX_STEPS as _MAX_STEPS
-from ..modules import PinballLoss
 from ._columns import (
     check_same_roles,
     fitted_roles,
@@ -30,20 +24,17 @@ from ._continuation import index_labels, record_series_ends
 from ._export import _ExportMixin
 from ._forecast import _ForecastMixin
 from ._quantiles import _QuantileMixin, check_quantile_levels
-from ._season import (
-    _AUTO_WINDOW,
-    _SeasonalStartMixin,
-    fitted_season,
-    fitted_window_horizon,
-)
+from ._season import _AUTO_WINDOW, _SeasonalStartMixin, fitted_season, settle_sizes
 from ._series import _Stats, feature_scaling, split_series, target_scaling
 from ._state import check_loaded_state
-from ._windows import _LeadsMixin, latest_windows, predict_rows, training_windows
+from ._training import _WindowTrainingMixin
+from ._windows import _LeadsMixin, predict_rows, training_windows
 
 __all__ = ["SequenceForecaster"]
 
 
 class SequenceForecaster(
+    _WindowTrainingMixin,
     _ForecastMixin,
     _QuantileMixin,
     _ExportMixin,
@@ -427,24 +418,6 @@ class SequenceForecaster(
 
     # -- fit ---------------------------------------------------------------
 
-    def _criterion(self, holds_out: bool = False):
-        if self.quantiles_ is None:
-            return torch.nn.MSELoss
-        return partial(
-            PinballLoss, quantiles=tuple(self.quantiles_.tolist()), point_output=True
-        )
-
-    def _valid_score(self, y_pred, target):
-        """R^2 of the point forecasts of the scaled change (or level) of y.
-
-        The network's targets are scaled per series and, with
-        ``normalize="window"`` or "seasonal", relative to each window's
-        level, so this is
-        not the R^2 of ``score`` on the original target. Averaged over leads.
-        """
-        points = y_pred[:, :: self._n_outputs]
-        return r2_of_outputs(points, target.reshape(len(target), -1))
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None) -> SequenceForecaster:
         """Train the network on every (window, target) pair of each series.
@@ -498,18 +471,8 @@ class SequenceForecaster(
                     # Like the scaling, the first fit's choice stays.
                     self.normalize_ = before["normalize_"]
                 check_same_roles(self, before)
-            sizes = (self.window_, self.horizon_)
-            longest = max(
-                len(values) if rows is None else len(rows) for _, rows in series
-            )
-            self.window_, self.horizon_ = fitted_window_horizon(self, longest)
-            if self._is_warm():
-                # The network's outputs are the first fit's leads.
-                if self.window == "auto":
-                    self.window_ = shape_before[0]
-                if self.horizon == "auto":
-                    self.horizon_ = shape_before[1]
-            if (self.window_, self.horizon_) != sizes:
+            if settle_sizes(self, values, series, shape_before):
+                # The stored series ends cover the settled window and horizon.
                 record_series_ends(self, values, series, X)
             if not self._is_warm():
                 # Scaling stays that of the first fit when training goes on.
@@ -522,48 +485,6 @@ class SequenceForecaster(
             return self._train_on_windows(
                 *training_windows(self, values, y, sample_weight, series)
             )
-
-    def _train_on_windows(
-        self, windows, lengths, target, weights, sizes
-    ) -> SequenceForecaster:
-        """Train the network on the windows of every series."""
-        self._n_step_features = windows.shape[2]
-        self._fit_input_kind = "sequences"
-        calibrates = self._calibrates(sizes)
-        valid_idx = unused_idx = None
-        if self.early_stopping or calibrates:
-            valid_idx, unused_idx = latest_windows(
-                sizes, self.validation_fraction, gap=len(self._leads()) - 1
-            )
-        if valid_idx is not None and len(valid_idx) + len(unused_idx) >= len(target):
-            raise ValueError(
-                "early_stopping=True leaves no window to train on; lower "
-                "validation_fraction or pass more rows."
-            )
-        args = (
-            windows,
-            lengths,
-            target.astype(np.float32),
-            weights,
-            self._n_outputs * len(self._leads()),
-        )
-        # A calibrating fit from scratch trains a second network on every
-        # window, as without calibration, and keeps that one: the first,
-        # which has not seen the latest windows, only measures the shifts.
-        refits = calibrates and not (self.early_stopping or self._is_warm())
-        with warnings.catch_warnings():
-            if refits:
-                # Whether the discarded network converged does not matter.
-                warnings.simplefilter("ignore", ConvergenceWarning)
-            self._fit_net(*args, valid_idx=valid_idx, unused_idx=unused_idx)
-        shift = self.__dict__.pop("_held_out_shift", None)
-        if refits:
-            # Not a continuation of the first network, even with warm_start.
-            del self.net_
-            self._fit_net(*args)
-        if shift is not None:
-            self._shift_quantiles(shift)
-        return self
 
     def _predict_all(self, X, lead=None) -> np.ndarray:
         check_is_fitted(self)

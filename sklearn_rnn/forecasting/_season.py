@@ -19,6 +19,7 @@ __all__ = [
     "_SeasonalStartMixin",
     "fitted_season",
     "fitted_window_horizon",
+    "settle_sizes",
     "season_from_frequency",
     "seasonal_levels",
 ]
@@ -151,6 +152,25 @@ def fitted_window_horizon(est, longest: int) -> tuple[int, int]:
     if 1 < m <= window and est.multi_output_ and _trains(est, longest, ahead):
         return window, ahead
     return window, 1
+
+
+def settle_sizes(est, values, series, before: tuple) -> bool:
+    """Settle ``window_`` and ``horizon_`` in ``fit``; whether they changed.
+
+    ``est`` holds the provisional sizes (24 and 1 for "auto"), its season and
+    roles; ``series`` are the rows of each series in ``values``. A warm
+    start keeps ``before``, the sizes of the fit it continues: the network
+    emits their leads.
+    """
+    provisional = (est.window_, est.horizon_)
+    longest = max(len(values) if rows is None else len(rows) for _, rows in series)
+    est.window_, est.horizon_ = fitted_window_horizon(est, longest)
+    if est._is_warm():
+        if est.window == "auto":
+            est.window_ = before[0]
+        if est.horizon == "auto":
+            est.horizon_ = before[1]
+    return (est.window_, est.horizon_) != provisional
 
 
 def _trains(est, longest: int, horizon: int) -> bool:
